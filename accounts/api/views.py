@@ -1,0 +1,211 @@
+"""Auth, organizations and collaborators (SPEC §1). Thin: input serializer → action → output."""
+
+from django.contrib.auth import authenticate
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import actions
+from accounts.access import check_membership, live_membership
+from accounts.api import serializers as s
+from accounts.models import Membership, Organization, User
+from accounts.throttles import AuthEmailThrottle, AuthIPThrottle
+from accounts.tokens import TokenRejected, issue_pair, refresh_revoke, refresh_rotate
+from config.api import respond
+from config.errors import Forbidden, NotFound
+
+
+class RegisterView(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [AuthIPThrottle, AuthEmailThrottle]
+
+    @extend_schema(request=s.RegisterInput, responses={201: s.UserSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        inp = s.RegisterInput(data=request.data)
+        inp.is_valid(raise_exception=True)
+        user = actions.user_register(**inp.validated_data)
+        return respond(s.UserSerializer(user).data, status=201, message="User registered")
+
+
+class LoginView(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [AuthIPThrottle, AuthEmailThrottle]
+
+    @extend_schema(request=s.LoginInput, responses={200: s.LoginSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        inp = s.LoginInput(data=request.data)
+        inp.is_valid(raise_exception=True)
+        data = inp.validated_data
+        # One message for an unknown email, a wrong password and a deactivated account.
+        user = authenticate(request, username=data["email"].strip(), password=data["password"])
+        if user is None:
+            raise TokenRejected("Invalid email or password.")
+        org = None
+        if data.get("organization_id"):
+            org = Organization.objects.filter(pk=data["organization_id"]).first()
+            if org is None or (not user.is_staff and live_membership(user, org) is None):
+                raise Forbidden(f"You are not a member of organization {data['organization_id']}.")
+        memberships = (
+            Membership.objects.filter(user=user, is_active=True, organization__status="active")
+            .select_related("organization")
+            .order_by("organization__name")
+        )
+        body = {
+            **issue_pair(user, org),
+            "user": s.UserSerializer(user).data,
+            "organizations": [
+                {"id": m.organization_id, "name": m.organization.name, "role": m.role}
+                for m in memberships
+            ],
+        }
+        return respond(body, message="Logged in")
+
+
+class RefreshView(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=s.RefreshInput, responses={200: s.TokenPairSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        inp = s.RefreshInput(data=request.data)
+        inp.is_valid(raise_exception=True)
+        return respond(refresh_rotate(inp.validated_data["refresh_token"]))
+
+
+class LogoutView(APIView):
+    @extend_schema(request=s.RefreshInput, responses={200: None}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        inp = s.RefreshInput(data=request.data)
+        inp.is_valid(raise_exception=True)
+        refresh_revoke(inp.validated_data["refresh_token"], user=request.user)
+        return respond(None, message="Logged out")
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: s.MeSerializer}, tags=["auth"])
+    def get(self, request: Request) -> Response:
+        user = User.objects.prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.select_related("organization"))
+        ).get(pk=request.user.pk)
+        return respond(s.MeSerializer(user).data)
+
+
+def _with_owner(qs: QuerySet) -> QuerySet:
+    owner = Membership.objects.filter(organization=OuterRef("pk"), role=Membership.Role.OWNER)
+    return qs.annotate(owner_id=Subquery(owner.values("user_id")[:1]))
+
+
+@extend_schema(tags=["organizations"])
+class OrganizationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The caller's organizations. The organization in the path is the context here, not a header."""
+
+    serializer_class = s.OrganizationSerializer
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet:
+        return _with_owner(Organization.objects.visible_to(self.request.user)).distinct()
+
+    def get_object(self) -> Organization:
+        org = super().get_object()  # not visible to the caller: 404
+        write = self.request.method not in permissions.SAFE_METHODS
+        self.membership = live_membership(self.request.user, org)
+        check_membership(self.membership, user=self.request.user, scope="organization", write=write)
+        return org
+
+    @extend_schema(request=s.OrganizationInput, responses={201: s.OrganizationSerializer})
+    def create(self, request: Request) -> Response:
+        inp = s.OrganizationInput(data=request.data)
+        inp.is_valid(raise_exception=True)
+        org = actions.organization_create(actor=request.user, **inp.validated_data)
+        org = _with_owner(Organization.objects.filter(pk=org.pk)).get()
+        return respond(self.get_serializer(org).data, status=201, message="Organization created")
+
+    @extend_schema(request=s.OrganizationInput, responses={200: s.OrganizationSerializer})
+    def update(self, request: Request, pk: str | None = None) -> Response:
+        """PUT and PATCH both change only the fields sent."""
+        org = self.get_object()
+        inp = s.OrganizationInput(data=request.data, partial=True)
+        inp.is_valid(raise_exception=True)
+        actions.organization_update(org=org, **inp.validated_data)
+        org = _with_owner(Organization.objects.filter(pk=org.pk)).get()
+        return respond(self.get_serializer(org).data, message="Organization updated")
+
+    partial_update = update
+
+    @extend_schema(responses={200: None})
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        org = self.get_object()
+        actions.organization_delete(org=org, actor=request.user, membership=self.membership)
+        return respond(None, message="Organization deleted")
+
+    def _collaborator(self, org: Organization, membership_id: str) -> Membership:
+        if not str(membership_id).isdigit():
+            raise NotFound()
+        return get_object_or_404(Membership, pk=int(membership_id), organization=org)
+
+    @extend_schema(
+        methods=["get"], responses={200: s.CollaboratorSerializer(many=True)}, request=None
+    )
+    @extend_schema(
+        methods=["post"], request=s.CollaboratorInput, responses={201: s.CollaboratorSerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def collaborators(self, request: Request, pk: str | None = None) -> Response:
+        org = self.get_object()
+        if request.method == "GET":
+            qs = Membership.objects.filter(organization=org, is_active=True).select_related("user")
+            page = self.paginate_queryset(qs.order_by("id"))
+            return self.get_paginated_response(s.CollaboratorSerializer(page, many=True).data)
+        inp = s.CollaboratorInput(data=request.data)
+        inp.is_valid(raise_exception=True)
+        membership = actions.collaborator_add(
+            org=org,
+            actor=request.user,
+            actor_membership=self.membership,
+            email=inp.validated_data["email"],
+            role=inp.validated_data["role"],
+            scopes=actions.validate_scopes(inp.validated_data["scopes"]),
+        )
+        return respond(
+            s.CollaboratorSerializer(membership).data, status=201, message="Collaborator added"
+        )
+
+    @extend_schema(
+        methods=["patch"],
+        request=s.CollaboratorUpdateInput,
+        responses={200: s.CollaboratorSerializer},
+    )
+    @extend_schema(methods=["delete"], request=None, responses={200: None})
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"collaborators/(?P<membership_id>[^/.]+)",
+    )
+    def collaborator(
+        self, request: Request, pk: str | None = None, membership_id: str | None = None
+    ) -> Response:
+        org = self.get_object()
+        membership = self._collaborator(org, membership_id)
+        if request.method == "DELETE":
+            actions.collaborator_remove(
+                membership=membership, actor=request.user, actor_membership=self.membership
+            )
+            return respond(None, message="Collaborator removed")
+        inp = s.CollaboratorUpdateInput(data=request.data)
+        inp.is_valid(raise_exception=True)
+        data = dict(inp.validated_data)
+        if "scopes" in data:
+            data["scopes"] = actions.validate_scopes(data["scopes"])
+        membership = actions.collaborator_update(
+            membership=membership, actor=request.user, actor_membership=self.membership, **data
+        )
+        return respond(s.CollaboratorSerializer(membership).data, message="Collaborator updated")

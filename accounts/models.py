@@ -1,0 +1,217 @@
+"""Users, organizations and memberships, and the base every organization-owned model uses."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+
+class Company(models.TextChoices):
+    MIDDAG_BR = "middag_br", "MIDDAG Brasil"
+    MIDDAG_GLOBAL = "middag_global", "MIDDAG Global"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with an email address. `is_staff` marks a MIDDAG operator."""
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return self.name or self.email
+
+    def get_short_name(self) -> str:
+        return self.name or self.email
+
+
+class OrganizationQuerySet(models.QuerySet["Organization"]):
+    def visible_to(self, user: User) -> OrganizationQuerySet:
+        """Staff see every organization; others those where they hold an active membership."""
+        if user.is_staff:
+            return self
+        return self.filter(memberships__user=user, memberships__is_active=True)
+
+
+class Organization(models.Model):
+    class Type(models.TextChoices):
+        COMPANY = "company", "Company"
+        UNIVERSITY = "university", "University"
+        SCHOOL = "school", "School"
+        GOVERNMENT = "government", "Government"
+        NONPROFIT = "nonprofit", "Non-profit"
+        INDIVIDUAL = "individual", "Individual"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    legal_name = models.CharField(max_length=200, blank=True)
+    cnpj = models.CharField(max_length=14, blank=True, help_text="14 digits, stored unformatted.")
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    type = models.CharField(max_length=20, choices=Type.choices, default=Type.COMPANY)
+    country = models.CharField(max_length=2, default="BR", help_text="ISO 3166-1 alpha-2")
+    company = models.CharField(max_length=20, choices=Company.choices, default=Company.MIDDAG_BR)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cnpj"], condition=~Q(cnpj=""), name="organization_cnpj_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["company"]), models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def owner_membership(self) -> Membership | None:
+        return next((m for m in self.memberships.all() if m.role == Membership.Role.OWNER), None)
+
+    @staticmethod
+    def unique_slug(name: str) -> str:
+        base = slugify(name)[:70] or "org"
+        slug, n = base, 1
+        while Organization.objects.filter(slug=slug).exists():
+            n += 1
+            slug = f"{base}-{n}"
+        return slug
+
+
+class Scope(models.TextChoices):
+    ORGANIZATION = "organization"
+    ENTITLEMENTS = "entitlements"
+    TICKETS = "tickets"
+    LICENSES = "licenses"
+    ORDERS = "orders"
+    CONTRACTS = "contracts"
+    FINANCES = "finances"
+    QUOTES = "quotes"
+    DOCUMENTS = "documents"
+    DOWNLOADS = "downloads"
+
+
+ALL_SCOPES = [s.value for s in Scope]
+
+
+class Membership(models.Model):
+    """A user's place in an organization: a role and, for members and guests, a list of scopes."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
+        GUEST = "guest", "Guest"
+
+    RANK = {Role.OWNER: 4, Role.ADMIN: 3, Role.MEMBER: 2, Role.GUEST: 1}
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    scopes = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organization_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique"),
+            # Exactly one owner: at most one here, at least one kept by the actions (an owner
+            # can only be replaced through a transfer, never removed).
+            models.UniqueConstraint(
+                fields=["organization"], condition=Q(role="owner"), name="one_owner_per_org"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.role})"
+
+    @property
+    def rank(self) -> int:
+        return self.RANK[self.role]
+
+    @property
+    def effective_scopes(self) -> list[str]:
+        """Owners and admins hold every scope; members and guests their listed ones."""
+        if self.role in (self.Role.OWNER, self.Role.ADMIN):
+            return list(ALL_SCOPES)
+        return [s for s in self.scopes if s in ALL_SCOPES]
+
+    def has_scope(self, scope: str | None) -> bool:
+        return scope is None or scope in self.effective_scopes
+
+
+class OrgQuerySet(models.QuerySet):
+    """The one place organization scoping is written."""
+
+    org_field = "organization"
+
+    def for_org(self, org: Organization | None) -> OrgQuerySet:
+        """Rows of `org`; None means every organization (staff without a header)."""
+        if org is None:
+            return self
+        return self.filter(**{f"{self.model.org_field}_id": org.pk})
+
+
+class OrgOwnedModel(models.Model):
+    """Base for organization-owned rows: `Model.objects.for_org(org)` scopes them."""
+
+    org_field = "organization"
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        abstract = True

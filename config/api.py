@@ -1,0 +1,264 @@
+"""The account API's envelope, done once: renderer, pagination, exception handler, 404/500 views.
+
+Every answer is {"success", "data", "meta", "message", "errors"}, all five keys always present.
+Views return plain data (or `respond(...)` to add a message); the renderer wraps it. The
+pagination class and the exception handler build whole envelopes and mark the response so the
+renderer leaves them alone.
+"""
+
+import logging
+import math
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError, DataError, IntegrityError, OperationalError
+from django.db.models import ProtectedError
+from django.http import Http404, HttpRequest, JsonResponse
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from config.errors import DomainError
+
+logger = logging.getLogger("config.api")
+
+MESSAGES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Permission denied",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+def envelope(
+    data: Any = None,
+    *,
+    success: bool = True,
+    meta: dict | None = None,
+    message: str | None = None,
+    errors: dict | None = None,
+) -> dict:
+    """The one shape of every answer of the account API."""
+    return {"success": success, "data": data, "meta": meta, "message": message, "errors": errors}
+
+
+def error_envelope(
+    code: str,
+    detail: str,
+    http_status: int,
+    *,
+    fields: dict | None = None,
+    reason: str | None = None,
+) -> dict:
+    errors: dict[str, Any] = {"code": code, "detail": detail}
+    if fields:
+        errors["fields"] = fields
+    if reason:
+        errors["reason"] = reason
+    return envelope(None, success=False, message=MESSAGES.get(http_status, detail), errors=errors)
+
+
+def respond(data: Any = None, *, status: int = 200, message: str | None = None) -> Response:
+    """A Response whose envelope carries `message` (e.g. "Service request created")."""
+    response = Response(data, status=status)
+    response.envelope_message = message
+    return response
+
+
+class EnvelopeRenderer(JSONRenderer):
+    """Wraps whatever a view returned in the envelope, unless it is one already."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):  # type: ignore[override]
+        response = (renderer_context or {}).get("response")
+        if response is not None and not getattr(response, "enveloped", False):
+            failed = response.status_code >= 400
+            data = envelope(
+                None if failed else data,
+                success=not failed,
+                message=getattr(response, "envelope_message", None),
+                errors={"code": "ERROR", "detail": str(data)} if failed else None,
+            )
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+class EnvelopePagination(PageNumberPagination):
+    """`?page=` (default 1) and `?per_page=` (default 20, clamped to 100); bad values are 422."""
+
+    page_size = 20
+    max_page_size = 100
+    page_query_param = "page"
+    page_size_query_param = "per_page"
+
+    def _positive_int(self, request, name: str, default: int) -> int:
+        raw = request.query_params.get(name)
+        if raw in (None, ""):
+            return default
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise exceptions.ValidationError({name: ["A positive integer is required."]}) from None
+        if value < 1:
+            raise exceptions.ValidationError({name: ["A positive integer is required."]})
+        return value
+
+    def paginate_queryset(self, queryset, request, view=None):  # type: ignore[override]
+        page = self._positive_int(request, self.page_query_param, 1)
+        per_page = min(
+            self._positive_int(request, self.page_size_query_param, self.page_size),
+            self.max_page_size,
+        )
+        total = queryset.count()
+        start = (page - 1) * per_page
+        self.meta = {
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+            "pages": math.ceil(total / per_page) if total else 0,
+        }
+        return list(queryset[start : start + per_page]) if start < total else []
+
+    def get_paginated_response(self, data) -> Response:  # type: ignore[override]
+        response = Response(envelope(data, meta=self.meta))
+        response.enveloped = True
+        return response
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return {
+            "type": "object",
+            "required": ["success", "data", "meta", "message", "errors"],
+            "properties": {
+                "success": {"type": "boolean"},
+                "data": schema,
+                "meta": {"$ref": "#/components/schemas/PageMeta"},
+                "message": {"type": "string", "nullable": True},
+                "errors": {"type": "object", "nullable": True},
+            },
+        }
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return [
+            {
+                "name": "page",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1, "default": 1},
+            },
+            {
+                "name": "per_page",
+                "in": "query",
+                "required": False,
+                "description": "Page size, clamped to 100.",
+                "schema": {"type": "integer", "minimum": 1, "default": 20},
+            },
+        ]
+
+
+def _flatten(detail: Any) -> Any:
+    """DRF's ErrorDetail tree as plain strings, each field a list of messages."""
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return [str(item) for item in detail]
+        return [_flatten(item) for item in detail]
+    return [str(detail)]
+
+
+def _first_message(fields: Any) -> str:
+    while isinstance(fields, dict | list) and fields:
+        fields = next(iter(fields.values())) if isinstance(fields, dict) else fields[0]
+    return str(fields) if fields else "Validation failed."
+
+
+def _classify(exc: Exception) -> tuple[int, str, str, dict | None, str | None]:
+    """Map an exception to (HTTP status, code, detail, fields, reason)."""
+    if isinstance(exc, DomainError):
+        return exc.status_code, exc.code, exc.detail, getattr(exc, "fields", None), exc.reason
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        fields = _flatten(detail)
+        return 422, "VALIDATION_ERROR", _first_message(fields), fields, None
+    if isinstance(exc, exceptions.ParseError):
+        return 422, "VALIDATION_ERROR", f"Malformed request body: {exc.detail}", None, None
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return 415, "VALIDATION_ERROR", str(exc.detail), None, None
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        detail = (
+            exc.detail.get("detail", exc.detail) if isinstance(exc.detail, dict) else exc.detail
+        )
+        return 401, "AUTHENTICATION_ERROR", str(detail), None, None
+    if isinstance(exc, exceptions.PermissionDenied | DjangoPermissionDenied):
+        detail = (
+            getattr(exc, "detail", None) or "You do not have permission to perform this action."
+        )
+        return 403, "AUTHORIZATION_ERROR", str(detail), None, None
+    if isinstance(exc, Http404 | exceptions.NotFound):
+        return 404, "NOT_FOUND", "Not found.", None, None
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return 405, "METHOD_NOT_ALLOWED", str(exc.detail), None, None
+    if isinstance(exc, exceptions.NotAcceptable):
+        return 406, "NOT_ACCEPTABLE", str(exc.detail), None, None
+    if isinstance(exc, exceptions.Throttled):
+        return 429, "RATE_LIMIT", str(exc.detail), None, None
+    if isinstance(exc, TransitionNotAllowed | ConcurrentTransition):
+        return 409, "CONFLICT", "The object changed state; reload it and try again.", None, None
+    if isinstance(exc, ProtectedError):
+        return 409, "CONFLICT", "The object is still referenced by other records.", None, None
+    if isinstance(exc, IntegrityError):
+        return 409, "CONFLICT", "The request conflicts with existing data.", None, None
+    if isinstance(exc, DataError):
+        return 422, "VALIDATION_ERROR", "A value is out of range for its field.", None, None
+    if isinstance(exc, RequestDataTooBig):
+        return 413, "PAYLOAD_TOO_LARGE", "The request body is too large.", None, None
+    if isinstance(exc, OperationalError | DatabaseError):
+        logger.exception("Database unavailable")
+        return 503, "SERVICE_UNAVAILABLE", "The database is unavailable; retry later.", None, None
+    logger.exception("Unexpected error", exc_info=exc)
+    return 500, "INTERNAL_ERROR", "An unexpected error occurred.", None, None
+
+
+def exception_handler(exc: Exception, context: dict) -> Response:
+    """Every error of the account API as the envelope; the request's transaction is rolled back."""
+    http_status, code, detail, fields, reason = _classify(exc)
+    set_rollback()
+    response = Response(
+        error_envelope(code, detail, http_status, fields=fields, reason=reason),
+        status=http_status,
+    )
+    response.enveloped = True
+    if isinstance(exc, exceptions.APIException):
+        if getattr(exc, "auth_header", None):
+            response["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None) is not None:
+            response["Retry-After"] = str(math.ceil(exc.wait))
+    if http_status == 401 and "WWW-Authenticate" not in response:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def not_found_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Unknown routes: the envelope with 404, as JSON."""
+    return JsonResponse(
+        error_envelope("NOT_FOUND", f"No route for {request.path}.", 404), status=404
+    )
+
+
+def server_error_view(request: HttpRequest) -> JsonResponse:
+    """Anything that escaped the handler: a 500 envelope without a traceback."""
+    return JsonResponse(
+        error_envelope("INTERNAL_ERROR", "An unexpected error occurred.", 500),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )

@@ -1,0 +1,157 @@
+"""Shared fixtures: users with tokens, organizations with members of every role, API clients.
+
+Tests marked `postgres` need PostgreSQL; on SQLite they are skipped, unless REQUIRE_POSTGRES=1
+(as in CI), where running them on SQLite is an error.
+"""
+
+import os
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.models import Membership, Organization, User
+from accounts.tokens import issue_pair
+from tests.factories import (
+    MembershipFactory,
+    OrganizationFactory,
+    OwnerMembershipFactory,
+    StaffFactory,
+    UserFactory,
+)
+
+API = "/wp-json/middag-account/v1"
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" in engine:
+        return
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        raise pytest.UsageError("REQUIRE_POSTGRES=1 but DATABASE_URL is not PostgreSQL.")
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()  # throttle counters must not leak between tests
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def client_for(
+    user: User | None, org: Organization | None = None, *, header: bool = True
+) -> APIClient:
+    """An API client with a bearer token for `user` and the organization header for `org`."""
+    client = APIClient()
+    if user is not None:
+        token = issue_pair(user, org)["access_token"]
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    if org is not None and header:
+        client.defaults["HTTP_X_MIDDAG_ORGANIZATION"] = str(org.pk)
+    return client
+
+
+@pytest.fixture
+def api_client_for() -> Callable[..., APIClient]:
+    return client_for
+
+
+@pytest.fixture
+def anon() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def org(db) -> Organization:
+    return OrganizationFactory(name="Acme Learning")
+
+
+@pytest.fixture
+def other_org(db) -> Organization:
+    return OrganizationFactory(name="Other Org")
+
+
+@pytest.fixture
+def owner(org) -> User:
+    return OwnerMembershipFactory(organization=org).user
+
+
+@pytest.fixture
+def admin_user(org) -> User:
+    return MembershipFactory(organization=org, role=Membership.Role.ADMIN, scopes=[]).user
+
+
+@pytest.fixture
+def member(org, owner) -> User:
+    return MembershipFactory(organization=org, role=Membership.Role.MEMBER).user
+
+
+@pytest.fixture
+def guest(org, owner) -> User:
+    return MembershipFactory(organization=org, role=Membership.Role.GUEST).user
+
+
+@pytest.fixture
+def scopeless_member(org, owner) -> User:
+    return MembershipFactory(organization=org, role=Membership.Role.MEMBER, scopes=[]).user
+
+
+@pytest.fixture
+def other_owner(other_org) -> User:
+    return OwnerMembershipFactory(organization=other_org).user
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return StaffFactory()
+
+
+@pytest.fixture
+def user(db) -> User:
+    return UserFactory()
+
+
+@pytest.fixture
+def member_api(member, org) -> APIClient:
+    return client_for(member, org)
+
+
+@pytest.fixture
+def owner_api(owner, org) -> APIClient:
+    return client_for(owner, org)
+
+
+@pytest.fixture
+def guest_api(guest, org) -> APIClient:
+    return client_for(guest, org)
+
+
+@pytest.fixture
+def staff_api(staff) -> APIClient:
+    return client_for(staff)
+
+
+@pytest.fixture
+def other_api(other_owner, other_org) -> APIClient:
+    return client_for(other_owner, other_org)
+
+
+def assert_envelope(body: dict, *, success: bool) -> None:
+    assert set(body) == {"success", "data", "meta", "message", "errors"}
+    assert body["success"] is success
+    if not success:
+        assert body["data"] is None
+        assert set(body["errors"]) >= {"code", "detail"}
