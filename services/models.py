@@ -1,1 +1,137 @@
-"""Models of services."""
+"""Professional services and projects of SVC-class entitlements."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from accounts.models import Organization, OrgOwnedModel
+from config.fsm import StatusChange
+from entitlements.models import Entitlement
+
+
+def is_project(service: Service) -> bool:
+    """Only projects are delivered; an ongoing service stays in progress until closed."""
+    return service.lifecycle == Service.Lifecycle.PROJECT
+
+
+def is_ongoing(service: Service) -> bool:
+    return service.lifecycle == Service.Lifecycle.ONGOING
+
+
+class Service(ConcurrentTransitionMixin, OrgOwnedModel):
+    class Status(models.TextChoices):
+        PROPOSAL = "proposal", "Proposal"
+        APPROVED = "approved", "Approved"
+        IN_PROGRESS = "in_progress", "In progress"
+        ON_HOLD = "on_hold", "On hold"
+        DELIVERED = "delivered", "Delivered"
+        CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Lifecycle(models.TextChoices):
+        ONGOING = "ongoing", "Ongoing"
+        PROJECT = "project", "Project"
+
+    class Priority(models.TextChoices):
+        LOW = "low", "Low"
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+        URGENT = "urgent", "Urgent"
+
+    NON_TERMINAL = [
+        Status.PROPOSAL,
+        Status.APPROVED,
+        Status.IN_PROGRESS,
+        Status.ON_HOLD,
+        Status.DELIVERED,
+    ]
+
+    name = models.CharField(max_length=200)
+    status = FSMField(
+        max_length=20, choices=Status.choices, default=Status.PROPOSAL, protected=True
+    )
+    lifecycle = models.CharField(
+        max_length=10, choices=Lifecycle.choices, default=Lifecycle.PROJECT
+    )
+    description = models.TextField(blank=True)
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="services")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="services"
+    )
+    metadata = models.JSONField(default=dict, blank=True)
+    category = models.CharField(max_length=80, blank=True)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    start_date = models.DateField(null=True, blank=True)
+    assigned_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_services",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"], name="svc_org_created"),
+            models.Index(fields=["organization", "status"], name="svc_org_status"),
+            models.Index(fields=["organization", "lifecycle"], name="svc_org_lifecycle"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @transition(field=status, source=Status.PROPOSAL, target=Status.APPROVED)
+    def approve(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.APPROVED, target=Status.IN_PROGRESS)
+    def start(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.IN_PROGRESS, target=Status.ON_HOLD)
+    def hold(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.ON_HOLD, target=Status.IN_PROGRESS)
+    def resume(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=Status.IN_PROGRESS, target=Status.DELIVERED, conditions=[is_project]
+    )
+    def deliver(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=Status.DELIVERED, target=Status.IN_PROGRESS, conditions=[is_project]
+    )
+    def rework(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=Status.DELIVERED, target=Status.CLOSED, conditions=[is_project]
+    )
+    @transition(
+        field=status,
+        source=[Status.IN_PROGRESS, Status.ON_HOLD],
+        target=Status.CLOSED,
+        conditions=[is_ongoing],
+    )
+    def close(self) -> None:
+        """A project closes once delivered; an ongoing service from in progress or on hold."""
+
+    @transition(field=status, source=NON_TERMINAL, target=Status.CANCELLED)
+    def cancel(self) -> None:
+        pass
+
+
+class ServiceStatusChange(StatusChange):
+    subject = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="history")
+
+    class Meta(StatusChange.Meta):
+        indexes = [models.Index(fields=["subject", "changed_at"], name="svc_history_subject")]

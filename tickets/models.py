@@ -1,1 +1,223 @@
-"""Models of tickets."""
+"""Service requests (tickets): numbers, lifecycle, conversation, rating and the SLA clock."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from accounts.models import Organization, OrgOwnedModel
+from config.fsm import StatusChange
+from entitlements.models import Entitlement, SlaTier
+from environments.models import Environment
+from services.models import Service
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class TicketCategory(models.Model):
+    """The ticket `type` (seed 003): a category staff manage, e.g. Payment, Hosting, Upgrade."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "ticket categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaTarget(models.Model):
+    """Staff-editable targets: minutes to first response and to resolution per tier and priority."""
+
+    tier = models.CharField(max_length=20, choices=SlaTier.choices)
+    priority = models.CharField(max_length=10, choices=Priority.choices)
+    first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["tier", "priority"]
+        constraints = [
+            models.UniqueConstraint(fields=["tier", "priority"], name="sla_target_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tier}/{self.priority}"
+
+
+class Ticket(ConcurrentTransitionMixin, OrgOwnedModel):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        WAITING = "waiting", "Waiting"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Source(models.TextChoices):
+        ACCOUNT = "account", "Account API"
+        ADMIN = "admin", "Back office"
+        ISP = "isp", "ISP ticket API"
+        HELPDESK = "helpdesk", "Helpdesk ticket API"
+
+    NON_TERMINAL = [Status.OPEN, Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED]
+
+    number = models.CharField(max_length=20, unique=True, editable=False)
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    status = FSMField(max_length=20, choices=Status.choices, default=Status.OPEN, protected=True)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    category = models.ForeignKey(
+        TicketCategory, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tickets")
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="tickets")
+    environment = models.ForeignKey(
+        Environment, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ACCOUNT)
+    due_at = models.DateTimeField(null=True, blank=True, help_text="A date agreed with the client.")
+    # SLA clock. Due times move forward by the time spent waiting (credited when the clock resumes).
+    response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(default=0)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    resolution_type = models.CharField(max_length=80, blank=True)
+    resolution_subject = models.CharField(max_length=200, blank=True)
+    rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    rating_comment = models.TextField(blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"], name="tkt_org_created"),
+            models.Index(fields=["-created_at", "-id"], name="tkt_created"),
+            models.Index(fields=["organization", "status", "-created_at"], name="tkt_org_status"),
+            models.Index(fields=["organization", "priority"], name="tkt_org_priority"),
+            models.Index(fields=["entitlement", "-created_at"], name="tkt_entitlement"),
+            models.Index(fields=["environment", "-created_at"], name="tkt_environment"),
+            models.Index(fields=["service", "-created_at"], name="tkt_service"),
+            models.Index(fields=["assignee", "status"], name="tkt_assignee"),
+            models.Index(fields=["status", "resolution_due_at"], name="tkt_status_due"),
+            models.Index(fields=["status", "resolved_at"], name="tkt_status_resolved"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="ticket_rating_1_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    # Transitions touch this row only; actions lock, record history, run the SLA clock and mail.
+
+    @transition(field=status, source=[Status.OPEN, Status.WAITING], target=Status.IN_PROGRESS)
+    def start(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.IN_PROGRESS, target=Status.WAITING)
+    def wait(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.OPEN, Status.IN_PROGRESS, Status.WAITING],
+        target=Status.RESOLVED,
+    )
+    def resolve(self) -> None:
+        self.resolved_at = timezone.now()
+
+    @transition(field=status, source=Status.RESOLVED, target=Status.CLOSED)
+    def close(self) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(field=status, source=Status.RESOLVED, target=Status.OPEN)
+    def reopen(self) -> None:
+        self.resolved_at = None
+
+    @transition(field=status, source=NON_TERMINAL, target=Status.CANCELLED)
+    def cancel(self) -> None:
+        self.closed_at = timezone.now()
+
+
+class Reply(models.Model):
+    """A message in a ticket's conversation; internal notes are for staff eyes only."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField()
+    internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "replies"
+        indexes = [models.Index(fields=["ticket", "created_at"], name="reply_ticket_created")]
+
+    def __str__(self) -> str:
+        return f"Reply {self.pk} on {self.ticket_id}"
+
+
+class TicketStatusChange(StatusChange):
+    subject = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="history")
+
+    class Meta(StatusChange.Meta):
+        indexes = [models.Index(fields=["subject", "changed_at"], name="tkt_history_subject")]
+
+
+class SlaBreach(models.Model):
+    """A breach recorded once by `sla_sweep`, for notifications and reports."""
+
+    class Kind(models.TextChoices):
+        RESPONSE = "response", "First response"
+        RESOLUTION = "resolution", "Resolution"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="breaches")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    due_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} breach of {self.ticket_id}"
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "kind"], name="sla_breach_once")]
