@@ -181,15 +181,15 @@ class OrderEntitlement(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CREATED)
     linked_at = models.DateTimeField(auto_now_add=True)
 
-    def __str__(self) -> str:
-        return f"{self.order_id} → {self.entitlement_id} ({self.kind})"
-
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "entitlement"], name="order_entitlement_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} → {self.entitlement_id} ({self.kind})"
 
 
 class License(models.Model):

@@ -215,9 +215,9 @@ class SlaBreach(models.Model):
     due_at = models.DateTimeField()
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    def __str__(self) -> str:
-        return f"{self.kind} breach of {self.ticket_id}"
-
     class Meta:
         ordering = ["-recorded_at"]
         constraints = [models.UniqueConstraint(fields=["ticket", "kind"], name="sla_breach_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} breach of {self.ticket_id}"
