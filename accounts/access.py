@@ -8,6 +8,8 @@ so another organization's object is a 404 like a missing one.
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -18,6 +20,7 @@ from accounts.models import Company, Membership, Organization, User
 from config.errors import Forbidden, Invalid, NotFound
 
 ORG_HEADER = "X-Middag-Organization"
+_ORG_ID = re.compile(r"[0-9]{1,18}")
 COMPANY_HEADER = "X-Middag-Company"
 
 ORG_HEADER_PARAMETER = OpenApiParameter(
@@ -52,7 +55,8 @@ def parse_org_header(request: Request) -> int | None:
     if raw is None or raw == "":
         return None
     raw = raw.strip()
-    if len(raw) > 18 or not raw.isdigit() or int(raw) < 1:
+    # ASCII digits only: str.isdigit() also accepts "²" (which int() refuses) and other scripts.
+    if not _ORG_ID.fullmatch(raw) or int(raw) < 1:
         raise Invalid(
             f"{ORG_HEADER} must be an organization id (a positive integer).", field=ORG_HEADER
         )

@@ -5,11 +5,20 @@ from accounts.models import Membership, Organization, User
 
 
 class MembershipInline(admin.TabularInline):
+    """The members of an organization, on the organization's page."""
+
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
     fields = ["user", "role", "scopes", "is_active", "created_at"]
     readonly_fields = ["created_at"]
+
+
+class UserMembershipInline(MembershipInline):
+    """The organizations of a user, on the user's page: here the row names the organization."""
+
+    autocomplete_fields = ["organization"]
+    fields = ["organization", "role", "scopes", "is_active", "created_at"]
 
 
 @admin.register(User)
@@ -27,7 +36,7 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
-    inlines = [MembershipInline]
+    inlines = [UserMembershipInline]
 
 
 @admin.register(Organization)

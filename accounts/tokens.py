@@ -62,7 +62,14 @@ def refresh_rotate(raw: str) -> dict:
     blacklist entry the first wrote and gets a 401.
     """
     token = _decode(raw)
-    outstanding = OutstandingToken.objects.select_for_update().filter(jti=token["jti"]).first()
+    # order_by(): the model's default ordering joins the nullable user, and PostgreSQL refuses
+    # FOR UPDATE on the nullable side of an outer join.
+    outstanding = (
+        OutstandingToken.objects.select_for_update(of=("self",))
+        .filter(jti=token["jti"])
+        .order_by()
+        .first()
+    )
     if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
         raise TokenRejected("The refresh token has already been used or revoked.")
     user = User.objects.filter(pk=token.get("sub"), is_active=True).first()

@@ -10,7 +10,9 @@ import logging
 import math
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, DataError, IntegrityError, OperationalError
 from django.db.models import ProtectedError
@@ -183,6 +185,15 @@ def _first_message(fields: Any) -> str:
     return str(fields) if fields else "Validation failed."
 
 
+def _django_fields(exc: DjangoValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if key == NON_FIELD_ERRORS else key): [str(m) for m in messages]
+            for key, messages in exc.message_dict.items()
+        }
+    return {"non_field_errors": [str(m) for m in exc.messages]}
+
+
 def _classify(exc: Exception) -> tuple[int, str, str, dict | None, str | None]:
     """Map an exception to (HTTP status, code, detail, fields, reason)."""
     if isinstance(exc, DomainError):
@@ -190,6 +201,9 @@ def _classify(exc: Exception) -> tuple[int, str, str, dict | None, str | None]:
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         fields = _flatten(detail)
+        return 422, "VALIDATION_ERROR", _first_message(fields), fields, None
+    if isinstance(exc, DjangoValidationError):  # a model's full_clean() or validator in an action
+        fields = _django_fields(exc)
         return 422, "VALIDATION_ERROR", _first_message(fields), fields, None
     if isinstance(exc, exceptions.ParseError):
         return 422, "VALIDATION_ERROR", f"Malformed request body: {exc.detail}", None, None
@@ -205,7 +219,8 @@ def _classify(exc: Exception) -> tuple[int, str, str, dict | None, str | None]:
             getattr(exc, "detail", None) or "You do not have permission to perform this action."
         )
         return 403, "AUTHORIZATION_ERROR", str(detail), None, None
-    if isinstance(exc, Http404 | exceptions.NotFound):
+    if isinstance(exc, Http404 | exceptions.NotFound | ObjectDoesNotExist):
+        # ObjectDoesNotExist: a .get() on an id the client sent that names no row.
         return 404, "NOT_FOUND", "Not found.", None, None
     if isinstance(exc, exceptions.MethodNotAllowed):
         return 405, "METHOD_NOT_ALLOWED", str(exc.detail), None, None

@@ -1,6 +1,7 @@
 """OpenAPI: the envelope, the bearer auth and the organization header, described once."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 
 ENVELOPE_KEYS = ["success", "data", "meta", "message", "errors"]
 ERROR_STATUSES = {
@@ -10,7 +11,25 @@ ERROR_STATUSES = {
     "409": "CONFLICT",
     "422": "VALIDATION_ERROR",
     "429": "RATE_LIMIT",
+    "500": "INTERNAL_ERROR",
 }
+ACCOUNT_API_PREFIX = "/wp-json/"
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Documents the organization headers on every view that reads them (`uses_org_header`)."""
+
+    def get_override_parameters(self) -> list:
+        from accounts.access import COMPANY_HEADER_PARAMETER, ORG_HEADER_PARAMETER
+
+        parameters = list(super().get_override_parameters())
+        if getattr(self.view, "uses_org_header", False):
+            headers = [ORG_HEADER_PARAMETER]
+            if getattr(self.view, "action", None) == "list" or self._is_list_view():
+                headers.append(COMPANY_HEADER_PARAMETER)
+            # The view's own declarations come last, so they win on the same name.
+            parameters = [*headers, *parameters]
+        return parameters
 
 
 class JWTScheme(OpenApiAuthenticationExtension):
@@ -33,6 +52,14 @@ def _wrap(schema: dict) -> dict:
             "errors": {"type": "object", "nullable": True},
         },
     }
+
+
+def _is_envelope(schema: dict, components: dict) -> bool:
+    """Already the envelope, inline or as a component (the paginated list schemas are)."""
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        schema = components.get(ref.rsplit("/", 1)[1], {})
+    return "success" in schema.get("properties", {})
 
 
 def envelope_postprocessing_hook(result, generator, request, public):
@@ -66,8 +93,14 @@ def envelope_postprocessing_hook(result, generator, request, public):
             },
         },
     }
-    for path, operations in result.get("paths", {}).items():
-        if not path.startswith("/wp-json/"):
+    # The account API is written without trailing slashes (SPEC §1); both spellings are served,
+    # and a router's optional "/?" would otherwise be documented as a mandatory "/".
+    result["paths"] = {
+        (path.rstrip("/") if path.startswith(ACCOUNT_API_PREFIX) else path): operations
+        for path, operations in result.get("paths", {}).items()
+    }
+    for path, operations in result["paths"].items():
+        if not path.startswith(ACCOUNT_API_PREFIX):
             continue
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -80,7 +113,7 @@ def envelope_postprocessing_hook(result, generator, request, public):
                     }
                     continue
                 schema = content.get("schema", {})
-                if "success" not in schema.get("properties", {}):
+                if not _is_envelope(schema, components):
                     content["schema"] = _wrap(schema)
             for code, name in ERROR_STATUSES.items():
                 operation["responses"].setdefault(

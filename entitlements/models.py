@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -38,6 +39,14 @@ def within_win_back_window(entitlement: Entitlement) -> bool:
         entitlement.cancelled_at is not None
         and timezone.now() - entitlement.cancelled_at <= timedelta(days=WIN_BACK_DAYS)
     )
+
+
+def one_year_after(moment: datetime) -> datetime:
+    """The same instant a year later (29 February becomes 28 February)."""
+    try:
+        return moment.replace(year=moment.year + 1)
+    except ValueError:
+        return moment.replace(year=moment.year + 1, day=28)
 
 
 class Entitlement(ConcurrentTransitionMixin, OrgOwnedModel):
@@ -85,6 +94,10 @@ class Entitlement(ConcurrentTransitionMixin, OrgOwnedModel):
             models.Index(fields=["status", "expires_at"], name="ent_status_expires"),
             models.Index(fields=["company"], name="ent_company"),
             models.Index(fields=["product_name"], name="ent_product"),
+            # Staff list every organization at once: the same filters and orderings unprefixed.
+            models.Index(fields=["-created_at", "-id"], name="ent_created"),
+            models.Index(fields=["entitlement_class"], name="ent_class"),
+            models.Index(fields=["expires_at"], name="ent_expires"),
         ]
 
     def __str__(self) -> str:
@@ -105,7 +118,11 @@ class Entitlement(ConcurrentTransitionMixin, OrgOwnedModel):
         pass
 
     @transition(field=status, source=Status.EXPIRED, target=Status.ACTIVE)
-    def renew(self, expires_at=None) -> None:
+    def renew(self, expires_at: datetime | None = None) -> None:
+        """Move expires_at forward: to `expires_at`, or a year after max(now, old expiry)."""
+        if expires_at is None:
+            base = max(filter(None, [timezone.now(), self.expires_at]))
+            expires_at = one_year_after(base)
         self.expires_at = expires_at
 
     @transition(
@@ -113,10 +130,9 @@ class Entitlement(ConcurrentTransitionMixin, OrgOwnedModel):
         source=[Status.ACTIVE, Status.SUSPENDED, Status.EXPIRED],
         target=Status.CANCELLED,
     )
-    def cancel(self, reason: str = "", notes: str = "") -> None:
+    def cancel(self) -> None:
+        # The reason and notes are set by the action, which also records them in the history.
         self.cancelled_at = timezone.now()
-        self.cancellation_reason = reason
-        self.cancellation_notes = notes
 
     @transition(
         field=status,
@@ -125,7 +141,10 @@ class Entitlement(ConcurrentTransitionMixin, OrgOwnedModel):
         conditions=[within_win_back_window],
     )
     def win_back(self) -> None:
+        # The cancellation stays in the history; the row describes the live entitlement.
         self.cancelled_at = None
+        self.cancellation_reason = ""
+        self.cancellation_notes = ""
 
 
 class EntitlementStatusChange(StatusChange):
@@ -164,6 +183,7 @@ class Order(OrgOwnedModel):
 
     class Meta:
         ordering = ["-date_created", "-id"]
+        indexes = [models.Index(fields=["-date_created", "-id"], name="order_date_created")]
 
     def __str__(self) -> str:
         return self.number
@@ -182,6 +202,7 @@ class OrderEntitlement(models.Model):
     linked_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        ordering = ["linked_at", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "entitlement"], name="order_entitlement_unique"
@@ -211,9 +232,18 @@ class License(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["entitlement", "-created_at", "-id"], name="license_ent_created")
+        ]
 
     def __str__(self) -> str:
         return self.license_key
+
+    def clean(self) -> None:
+        if self.entitlement_id and self.entitlement.entitlement_class != EntitlementClass.PLG:
+            raise ValidationError(
+                {"entitlement": "Licenses belong to PLG-class entitlements only."}
+            )
 
 
 class LicenseActivation(models.Model):
@@ -250,6 +280,9 @@ class Contract(OrgOwnedModel):
 
     class Meta:
         ordering = ["-start_date", "-id"]
+        indexes = [
+            models.Index(fields=["entitlement", "-start_date", "-id"], name="contract_ent_start")
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -60,6 +60,9 @@ class Environment(ConcurrentTransitionMixin, OrgOwnedModel):
     backup_schedule = models.CharField(max_length=60, blank=True, help_text="e.g. daily 03:00 UTC")
     backup_retention_days = models.PositiveIntegerField(default=30)
     health = models.CharField(max_length=10, choices=Health.choices, default=Health.UNKNOWN)
+    # True when staff suspended the environment by hand: an entitlement coming back to active
+    # does not undo that (see environments.actions.entitlement_changed).
+    suspended_manually = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -70,6 +73,9 @@ class Environment(ConcurrentTransitionMixin, OrgOwnedModel):
             models.Index(fields=["organization", "status"], name="env_org_status"),
             models.Index(fields=["organization", "platform"], name="env_org_platform"),
             models.Index(fields=["organization", "environment_type"], name="env_org_type"),
+            # Staff list every organization at once (no header): sorted and filtered without org.
+            models.Index(fields=["-created_at", "-id"], name="env_created"),
+            models.Index(fields=["status", "-created_at"], name="env_status"),
         ]
 
     def __str__(self) -> str:

@@ -80,6 +80,9 @@ class Service(ConcurrentTransitionMixin, OrgOwnedModel):
             models.Index(fields=["organization", "-created_at", "-id"], name="svc_org_created"),
             models.Index(fields=["organization", "status"], name="svc_org_status"),
             models.Index(fields=["organization", "lifecycle"], name="svc_org_lifecycle"),
+            # Staff list every organization at once (no header): sorted and filtered without org.
+            models.Index(fields=["-created_at", "-id"], name="svc_created"),
+            models.Index(fields=["status", "-created_at"], name="svc_status"),
         ]
 
     def __str__(self) -> str:

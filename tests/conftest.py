@@ -39,6 +39,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    """Tests hash many passwords; a fast hasher keeps the suite quick (production keeps PBKDF2)."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()  # throttle counters must not leak between tests

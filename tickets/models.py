@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from accounts.models import Organization, OrgOwnedModel
+from accounts.models import Organization, OrgOwnedModel, OrgQuerySet
 from config.fsm import StatusChange
 from entitlements.models import Entitlement, SlaTier
 from environments.models import Environment
@@ -53,6 +56,53 @@ class SlaTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tier}/{self.priority}"
+
+
+PRIORITY_RANK = {Priority.LOW: 1, Priority.NORMAL: 2, Priority.HIGH: 3, Priority.URGENT: 4}
+
+
+def staff_only(ticket: Ticket, user) -> bool:
+    """start, wait and resolve are the desk's work: MIDDAG staff (or the system) only."""
+    return user is None or bool(user.is_staff)
+
+
+def may_cancel(ticket: Ticket, user) -> bool:
+    """Clients cancel a request until it is resolved; a resolved one is closed or reopened."""
+    return user is None or bool(user.is_staff) or ticket.status != Ticket.Status.RESOLVED
+
+
+class TicketQuerySet(OrgQuerySet):
+    """Organization scoping plus the SLA annotation, so `sla_status` is filterable and current."""
+
+    def with_sla_status(self, now: datetime | None = None) -> TicketQuerySet:
+        """Annotate `sla_status` (on_track, at_risk, breached, paused, met, none) as of `now`."""
+        from tickets.sla import sla_status_expression  # sla imports this module
+
+        return self.annotate(sla_status=sla_status_expression(now or timezone.now()))
+
+    def with_priority_rank(self) -> TicketQuerySet:
+        """Annotate `priority_rank` (low 1 … urgent 4) so ordering by priority means urgency."""
+        return self.annotate(
+            priority_rank=Case(
+                *[When(priority=p, then=Value(rank)) for p, rank in PRIORITY_RANK.items()],
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+
+    def unresolved(self) -> TicketQuerySet:
+        """Open, in progress or waiting: the desk still owes an answer."""
+        return self.filter(
+            status__in=[Ticket.Status.OPEN, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING]
+        )
+
+    def overdue(self, now: datetime | None = None) -> TicketQuerySet:
+        """Unresolved and past the agreed `due_at` or in breach of the SLA."""
+        now = now or timezone.now()
+        qs = self.unresolved()
+        if "sla_status" not in qs.query.annotations:
+            qs = qs.with_sla_status(now)
+        return qs.filter(Q(due_at__lt=now) | Q(sla_status="breached"))
 
 
 class Ticket(ConcurrentTransitionMixin, OrgOwnedModel):
@@ -104,6 +154,9 @@ class Ticket(ConcurrentTransitionMixin, OrgOwnedModel):
     response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
+    # When less than 25 % of the target is left (due time minus a quarter of the target).
+    response_risk_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_risk_at = models.DateTimeField(null=True, blank=True, editable=False)
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(default=0)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -121,6 +174,8 @@ class Ticket(ConcurrentTransitionMixin, OrgOwnedModel):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TicketQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -134,6 +189,10 @@ class Ticket(ConcurrentTransitionMixin, OrgOwnedModel):
             models.Index(fields=["assignee", "status"], name="tkt_assignee"),
             models.Index(fields=["status", "resolution_due_at"], name="tkt_status_due"),
             models.Index(fields=["status", "resolved_at"], name="tkt_status_resolved"),
+            models.Index(fields=["organization", "assignee"], name="tkt_org_assignee"),
+            models.Index(fields=["organization", "-updated_at"], name="tkt_org_updated"),
+            models.Index(fields=["status", "response_due_at"], name="tkt_status_response_due"),
+            models.Index(fields=["due_at"], name="tkt_due"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -145,23 +204,57 @@ class Ticket(ConcurrentTransitionMixin, OrgOwnedModel):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
-    # Transitions touch this row only; actions lock, record history, run the SLA clock and mail.
+    # The SLA clock. Touches this row only; the actions call these around transitions.
 
-    @transition(field=status, source=[Status.OPEN, Status.WAITING], target=Status.IN_PROGRESS)
+    def pause_clock(self, now: datetime) -> None:
+        """Stop the clock (waiting on the client or a third party)."""
+        self.paused_at = now
+
+    def credit(self, seconds: int) -> None:
+        """Move the running clocks forward by `seconds` of time the desk did not owe."""
+        if seconds <= 0:
+            return
+        delta = timedelta(seconds=seconds)
+        if self.first_response_at is None:
+            self.response_due_at = self.response_due_at and self.response_due_at + delta
+            self.response_risk_at = self.response_risk_at and self.response_risk_at + delta
+        self.resolution_due_at = self.resolution_due_at and self.resolution_due_at + delta
+        self.resolution_risk_at = self.resolution_risk_at and self.resolution_risk_at + delta
+        self.paused_seconds += seconds
+
+    def resume_clock(self, now: datetime) -> None:
+        """Restart a paused clock, crediting the paused time to the due times."""
+        if self.paused_at is not None:
+            self.credit(max(0, int((now - self.paused_at).total_seconds())))
+            self.paused_at = None
+
+    # Transitions touch this row only; actions lock, record history and mail.
+
+    @transition(
+        field=status,
+        source=[Status.OPEN, Status.WAITING],
+        target=Status.IN_PROGRESS,
+        permission=staff_only,
+    )
     def start(self) -> None:
-        pass
+        self.resume_clock(timezone.now())
 
-    @transition(field=status, source=Status.IN_PROGRESS, target=Status.WAITING)
+    @transition(
+        field=status, source=Status.IN_PROGRESS, target=Status.WAITING, permission=staff_only
+    )
     def wait(self) -> None:
-        pass
+        self.pause_clock(timezone.now())
 
     @transition(
         field=status,
         source=[Status.OPEN, Status.IN_PROGRESS, Status.WAITING],
         target=Status.RESOLVED,
+        permission=staff_only,
     )
     def resolve(self) -> None:
-        self.resolved_at = timezone.now()
+        now = timezone.now()
+        self.resume_clock(now)
+        self.resolved_at = now
 
     @transition(field=status, source=Status.RESOLVED, target=Status.CLOSED)
     def close(self) -> None:
@@ -169,11 +262,17 @@ class Ticket(ConcurrentTransitionMixin, OrgOwnedModel):
 
     @transition(field=status, source=Status.RESOLVED, target=Status.OPEN)
     def reopen(self) -> None:
+        # The clock stood still while the client looked at the solution: credit that time.
+        now = timezone.now()
+        if self.resolved_at is not None:
+            self.credit(max(0, int((now - self.resolved_at).total_seconds())))
         self.resolved_at = None
 
-    @transition(field=status, source=NON_TERMINAL, target=Status.CANCELLED)
+    @transition(field=status, source=NON_TERMINAL, target=Status.CANCELLED, permission=may_cancel)
     def cancel(self) -> None:
-        self.closed_at = timezone.now()
+        now = timezone.now()
+        self.resume_clock(now)
+        self.closed_at = now
 
 
 class Reply(models.Model):
@@ -221,3 +320,24 @@ class SlaBreach(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} breach of {self.ticket_id}"
+
+
+class TicketDeletion(models.Model):
+    """Audit record of a deleted ticket (the ISP API deletes); the ticket's rows are gone."""
+
+    number = models.CharField(max_length=20, db_index=True)
+    title = models.CharField(max_length=200)
+    organization_id = models.BigIntegerField(db_index=True)
+    entitlement_code = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=20)
+    replies_count = models.PositiveIntegerField(default=0)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deleted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-deleted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} deleted"

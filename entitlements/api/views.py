@@ -1,0 +1,214 @@
+"""Entitlements (seed 004, SPEC §2). Thin: scoping in OrgScopedViewSet, rules in actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer, Serializer
+
+from accounts.access import COMPANY_HEADER_PARAMETER, ORG_HEADER_PARAMETER, OrgScopedViewSet
+from config.api import respond
+from config.history import HistoryMixin
+from entitlements import actions
+from entitlements.api import serializers as s
+from entitlements.api.filters import EntitlementFilter
+from entitlements.models import Entitlement, EntitlementClass, License, Order
+
+TRANSITION_ACTIONS = ("suspend", "reactivate", "expire", "renew", "cancel", "win_back")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List organization entitlements"),
+    retrieve=extend_schema(summary="Entitlement details"),
+)
+@extend_schema(tags=["entitlements"], parameters=[ORG_HEADER_PARAMETER, COMPANY_HEADER_PARAMETER])
+class EntitlementViewSet(
+    HistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet
+):
+    """Clients read their organization's entitlements; staff read all and write."""
+
+    model = Entitlement
+    filterset_class = EntitlementFilter
+    company_field = "company"  # standalone entitlements have a company too
+    staff_only_actions = ("create", "partial_update", *TRANSITION_ACTIONS)
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    lookup_value_regex = r"[0-9]+"
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        return s.EntitlementListSerializer if self.action == "list" else s.EntitlementSerializer
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "org": self.org}
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # The list filters describe the list; they must not hide the object of a detail route.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def _page(self, queryset: QuerySet, serializer_class: type[Serializer]) -> Response:
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    @extend_schema(
+        summary="Lookup by code",
+        parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH)],
+        responses={200: s.EntitlementSerializer},
+    )
+    @action(detail=False, methods=["get"], url_path=r"code/(?P<code>[^/]+)")
+    def code(self, request: Request, code: str) -> Response:
+        entitlement = get_object_or_404(self.get_queryset(), code=code.strip().upper())
+        return Response(s.EntitlementSerializer(entitlement).data)
+
+    @extend_schema(summary="Linked orders", responses={200: s.OrderSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def orders(self, request: Request, pk: str | None = None) -> Response:
+        entitlement = self.get_object()
+        orders = Order.objects.filter(links__entitlement=entitlement).order_by(
+            "-date_created", "-id"
+        )
+        return self._page(orders, s.OrderSerializer)
+
+    @extend_schema(
+        summary="Linked licenses (PLG only; empty for other classes)",
+        responses={200: s.LicenseSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"])
+    def licenses(self, request: Request, pk: str | None = None) -> Response:
+        entitlement = self.get_object()
+        if entitlement.entitlement_class != EntitlementClass.PLG:
+            licenses = License.objects.none()
+        else:
+            licenses = (
+                entitlement.licenses.select_related("entitlement")
+                .prefetch_related("activations")
+                .order_by("-created_at", "-id")
+            )
+        return self._page(licenses, s.LicenseSerializer)
+
+    @extend_schema(summary="Linked contracts", responses={200: s.ContractSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def contracts(self, request: Request, pk: str | None = None) -> Response:
+        entitlement = self.get_object()
+        return self._page(
+            entitlement.contracts.order_by("-start_date", "-id"), s.ContractSerializer
+        )
+
+    # --- staff writes -----------------------------------------------------------------------
+
+    @extend_schema(
+        summary="Create an entitlement (staff)",
+        request=s.EntitlementCreateInput,
+        responses={201: s.EntitlementSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        inp = s.EntitlementCreateInput(data=request.data, context=self.get_serializer_context())
+        inp.is_valid(raise_exception=True)
+        data = dict(inp.validated_data)
+        data.setdefault("organization", self.org)
+        entitlement = actions.entitlement_create(actor=request.user, **data)
+        return respond(
+            s.EntitlementSerializer(entitlement).data, status=201, message="Entitlement created"
+        )
+
+    @extend_schema(
+        summary="Change non-status fields (staff)",
+        request=s.EntitlementUpdateInput,
+        responses={200: s.EntitlementSerializer},
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        entitlement = self.get_object()
+        inp = s.EntitlementUpdateInput(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        inp.is_valid(raise_exception=True)
+        entitlement = actions.entitlement_update(
+            entitlement=entitlement, actor=request.user, **inp.validated_data
+        )
+        return respond(s.EntitlementSerializer(entitlement).data, message="Entitlement updated")
+
+    def _transition(
+        self,
+        request: Request,
+        run: Callable[..., Entitlement],
+        input_class: type[Serializer],
+        message: str,
+    ) -> Response:
+        entitlement = self.get_object()
+        inp = input_class(data=request.data)
+        inp.is_valid(raise_exception=True)
+        entitlement = run(entitlement=entitlement, actor=request.user, **inp.validated_data)
+        return respond(s.EntitlementSerializer(entitlement).data, message=message)
+
+    @extend_schema(
+        summary="Suspend (staff)",
+        request=s.TransitionInput,
+        responses={200: s.EntitlementSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def suspend(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(
+            request, actions.entitlement_suspend, s.TransitionInput, "Entitlement suspended"
+        )
+
+    @extend_schema(
+        summary="Reactivate (staff)",
+        request=s.TransitionInput,
+        responses={200: s.EntitlementSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(
+            request, actions.entitlement_reactivate, s.TransitionInput, "Entitlement reactivated"
+        )
+
+    @extend_schema(
+        summary="Expire (staff)",
+        request=s.TransitionInput,
+        responses={200: s.EntitlementSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def expire(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(
+            request, actions.entitlement_expire, s.TransitionInput, "Entitlement expired"
+        )
+
+    @extend_schema(
+        summary="Renew (staff): expires_at moves forward",
+        request=s.RenewInput,
+        responses={200: s.EntitlementSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def renew(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(
+            request, actions.entitlement_renew, s.RenewInput, "Entitlement renewed"
+        )
+
+    @extend_schema(
+        summary="Cancel (staff; reason required)",
+        request=s.CancelInput,
+        responses={200: s.EntitlementSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(
+            request, actions.entitlement_cancel, s.CancelInput, "Entitlement cancelled"
+        )
+
+    @extend_schema(
+        summary="Win back within 90 days of cancellation (staff)",
+        request=s.TransitionInput,
+        responses={200: s.EntitlementSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="win-back")
+    def win_back(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(
+            request, actions.entitlement_win_back, s.TransitionInput, "Entitlement won back"
+        )

@@ -1,0 +1,112 @@
+"""Fixtures of the service request tests: entitlements of every class, environments, tickets."""
+
+import importlib
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.db.models import F
+
+from accounts.models import User
+from tests.factories import EntitlementFactory, EnvironmentFactory, ServiceFactory, StaffFactory
+from tickets import actions
+from tickets.models import Reply, Ticket, TicketStatusChange
+
+TIME_FIELDS = [
+    "created_at",
+    "response_due_at",
+    "response_risk_at",
+    "resolution_due_at",
+    "resolution_risk_at",
+    "first_response_at",
+    "paused_at",
+    "resolved_at",
+    "closed_at",
+    "rated_at",
+]
+
+
+@pytest.fixture(autouse=True)
+def _default_sla_targets(db):
+    """The migration's default SLA targets and categories, also after a transactional test
+    (of any app) flushed the tables."""
+    seed = importlib.import_module("tickets.migrations.0003_seed_sla_targets_and_categories")
+    seed.seed(apps, None)
+
+
+def backdate(ticket: Ticket, delta: timedelta) -> Ticket:
+    """Move a ticket, its replies and history `delta` into the past, as if time had passed."""
+    Ticket.objects.filter(pk=ticket.pk).update(**{f: F(f) - delta for f in TIME_FIELDS})
+    Reply.objects.filter(ticket=ticket).update(created_at=F("created_at") - delta)
+    TicketStatusChange.objects.filter(subject=ticket).update(changed_at=F("changed_at") - delta)
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+@pytest.fixture
+def env_entitlement(org):
+    """An active ENV entitlement of `org` (business tier) with its active environment."""
+    return EntitlementFactory(organization=org, entitlement_class="ENV", sla_tier="business")
+
+
+@pytest.fixture
+def environment(env_entitlement):
+    return EnvironmentFactory(
+        entitlement=env_entitlement, organization=env_entitlement.organization
+    )
+
+
+@pytest.fixture
+def svc_entitlement(org):
+    return EntitlementFactory(organization=org, entitlement_class="SVC", sla_tier="business")
+
+
+@pytest.fixture
+def service(svc_entitlement):
+    return ServiceFactory(entitlement=svc_entitlement, organization=svc_entitlement.organization)
+
+
+@pytest.fixture
+def other_environment(other_org):
+    entitlement = EntitlementFactory(organization=other_org, entitlement_class="ENV")
+    return EnvironmentFactory(entitlement=entitlement, organization=other_org)
+
+
+@pytest.fixture
+def make_ticket(member, env_entitlement) -> Callable[..., Ticket]:
+    """A ticket created through ticket_create (number, SLA times, history), by `member`."""
+
+    def make(actor: User | None = None, **kwargs) -> Ticket:
+        kwargs.setdefault("title", "SSL Certificate Renewal")
+        kwargs.setdefault("description", "The certificate expires soon.")
+        kwargs.setdefault("entitlement", env_entitlement)
+        return actions.ticket_create(actor=actor or member, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def ticket(make_ticket) -> Ticket:
+    return make_ticket()
+
+
+@pytest.fixture
+def other_ticket(other_owner, other_environment) -> Ticket:
+    return actions.ticket_create(
+        actor=other_owner,
+        title="Theirs",
+        description="Another organization's request.",
+        entitlement=other_environment.entitlement,
+    )
+
+
+@pytest.fixture
+def staff2(db) -> User:
+    return StaffFactory()
+
+
+def move(ticket: Ticket, actor: User, *names: str, reason: str = "because") -> Ticket:
+    """Run transitions in order through the real action."""
+    for name in names:
+        ticket = actions.ticket_transition(ticket=ticket, name=name, actor=actor, reason=reason)
+    return ticket

@@ -1,0 +1,426 @@
+"""Every write on service requests, each in one transaction with its history row and mail.
+
+The account API, the compatibility APIs, the admin and the commands all call these functions and
+nothing else. `actor=None` means the system (a management command): it may do what staff may.
+
+Who may do what (SPEC §4, decided here where the spec is silent):
+- create: staff against any entitlement, environment or service, in any status; clients (role above
+  guest, scope `entitlements`) against an active ENV entitlement of their organization only;
+- start, wait, resolve: staff; close and reopen (resolved → …): staff and clients;
+  cancel: staff from any non-terminal status, clients until the request is resolved;
+- reply: staff and clients; internal notes staff only; nothing on closed or cancelled tickets;
+- assign, update, delete: staff; rate: members of the ticket's organization (not staff as such).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed, has_transition_perm
+
+from accounts.access import check_membership, live_membership
+from accounts.models import Membership, Organization, User
+from config.fsm import record_change, run_transition
+from config.numbering import next_ticket_number
+from entitlements.models import Entitlement, EntitlementClass
+from environments.models import Environment
+from services.models import Service
+from tickets import notifications
+from tickets.errors import (
+    EntitlementClassForbidden,
+    EntitlementNotActive,
+    EnvironmentDecommissioned,
+    TicketClosed,
+    TicketForbidden,
+    TicketInvalid,
+    TicketNotFound,
+    TicketNotRateable,
+    TicketTransitionNotAllowed,
+)
+from tickets.models import (
+    Priority,
+    Reply,
+    SlaBreach,
+    Ticket,
+    TicketCategory,
+    TicketDeletion,
+    TicketStatusChange,
+)
+from tickets.sla import apply_targets, breaches, targets_for
+
+Status = Ticket.Status
+TRANSITIONS = ("start", "wait", "resolve", "close", "cancel", "reopen")
+TERMINAL = (Status.CLOSED, Status.CANCELLED)
+UPDATABLE_FIELDS = ("title", "description", "priority", "due_at", "assignee", "category")
+
+_FORBIDDEN = {
+    "start": "Only MIDDAG staff may start work on a service request.",
+    "wait": "Only MIDDAG staff may put a service request on hold.",
+    "resolve": "Only MIDDAG staff may resolve a service request.",
+    "cancel": "A resolved service request is closed or reopened, not cancelled.",
+}
+
+
+def _is_staff(user: User | None) -> bool:
+    return user is None or bool(user.is_staff)
+
+
+def _require_staff(actor: User | None) -> None:
+    if not _is_staff(actor):
+        raise TicketForbidden("Only MIDDAG staff may do this.")
+
+
+def _require_writer(actor: User | None, org_id: int) -> Membership | None:
+    """Staff, or an active member of the organization with scope `entitlements`, above guest."""
+    if _is_staff(actor):
+        return None
+    membership = live_membership(actor, Organization(pk=org_id))
+    if membership is None:
+        raise TicketForbidden("You are not a member of this service request's organization.")
+    check_membership(membership, user=actor, scope="entitlements", write=True)
+    return membership
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _text(value: Any, field: str, label: str, max_length: int | None = None) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise TicketInvalid(f"{label} is required.", field=field)
+    if max_length and len(text) > max_length:
+        raise TicketInvalid(f"{label} has at most {max_length} characters.", field=field)
+    return text
+
+
+def _priority(value: Any) -> str:
+    if value not in Priority.values:
+        raise TicketInvalid(
+            f"Priority must be one of: {', '.join(Priority.values)}.", field="priority"
+        )
+    return str(value)
+
+
+def _check_assignee(assignee: User | None) -> None:
+    if assignee is not None and not (assignee.is_staff and assignee.is_active):
+        raise TicketInvalid(
+            "The assignee must be an active MIDDAG staff user.", field="assignee_id"
+        )
+
+
+def _resolve_target(
+    entitlement: Entitlement | None, environment: Environment | None, service: Service | None
+) -> Entitlement:
+    """The entitlement the request is raised against; a service or environment implies it."""
+    if environment is not None and service is not None:
+        raise TicketInvalid("Name an environment or a service, not both.", field="service_id")
+    target = environment or service
+    if target is not None:
+        if entitlement is not None and entitlement.pk != target.entitlement_id:
+            raise TicketInvalid(
+                f"The {target._meta.verbose_name} belongs to another entitlement.",
+                field="entitlement_id",
+            )
+        return target.entitlement
+    if entitlement is None:
+        raise TicketInvalid(
+            "Name the entitlement (entitlement_id, environment_id or service_id).",
+            field="entitlement_id",
+        )
+    return entitlement
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    actor: User | None,
+    title: str,
+    description: str,
+    priority: str = Priority.NORMAL,
+    entitlement: Entitlement | None = None,
+    environment: Environment | None = None,
+    service: Service | None = None,
+    requester: User | None = None,
+    category: TicketCategory | None = None,
+    source: str = Ticket.Source.ACCOUNT,
+    org: Organization | None = None,
+    close_immediately: bool = False,
+    resolution_type: str = "",
+    resolution_subject: str = "",
+) -> Ticket:
+    """Open a service request: clients only against an active ENV entitlement of their org."""
+    title = _text(title, "title", "A title", 200)
+    description = _text(description, "description", "A description")
+    priority = _priority(priority)
+    entitlement = _resolve_target(entitlement, environment, service)
+    organization = entitlement.organization
+    if organization is None:  # a standalone entitlement: the caller names the organization
+        if org is None:
+            raise TicketInvalid(
+                f"Entitlement {entitlement.code} belongs to no organization; name one.",
+                field="organization_id",
+            )
+        organization = org
+    elif org is not None and organization.pk != org.pk:
+        raise TicketNotFound(f"Entitlement {entitlement.pk} not found in this organization.")
+    if close_immediately:
+        resolution_type = _text(resolution_type, "resolution_type", "A resolution type", 80)
+        resolution_subject = _text(
+            resolution_subject, "resolution_subject", "A resolution subject", 200
+        )
+    if environment is None and service is None and entitlement.entitlement_class == "ENV":
+        environment = Environment.objects.filter(entitlement=entitlement).first()
+
+    staff = _is_staff(actor)
+    if not staff:
+        _require_writer(actor, organization.pk)
+        if service is not None or entitlement.entitlement_class != EntitlementClass.ENV:
+            raise EntitlementClassForbidden(
+                f"Clients open service requests only against environment (ENV) entitlements; "
+                f"{entitlement.code} is a {entitlement.get_entitlement_class_display()} "
+                f"({entitlement.entitlement_class}) entitlement. Ask MIDDAG staff to open it."
+            )
+        if requester is not None and requester.pk != actor.pk:
+            raise TicketForbidden("Only MIDDAG staff may open a request on someone else's behalf.")
+        if entitlement.status != Entitlement.Status.ACTIVE:
+            raise EntitlementNotActive(
+                f"Entitlement {entitlement.code} is {entitlement.status}; service requests need "
+                "an active entitlement."
+            )
+        if environment is not None and environment.status == Environment.Status.DECOMMISSIONED:
+            raise EnvironmentDecommissioned(
+                f"Environment {environment.name} is decommissioned; it takes no service requests."
+            )
+    requester = requester or actor
+    if requester is None:
+        raise TicketInvalid("A requester is required.", field="requester_id")
+    if (
+        requester != actor
+        and not Membership.objects.filter(
+            user=requester, organization=organization, is_active=True
+        ).exists()
+    ):
+        raise TicketInvalid(
+            "The requester must be a member of the organization.", field="requester_id"
+        )
+
+    now = timezone.now()
+    ticket = Ticket(
+        number=next_ticket_number(now),  # the year's counter row stays locked until commit
+        title=title,
+        description=description,
+        priority=priority,
+        category=category,
+        organization=organization,
+        entitlement=entitlement,
+        environment=environment,
+        service=service,
+        requester=requester,
+        source=source,
+        created_at=now,
+        resolution_type=resolution_type if close_immediately else "",
+        resolution_subject=resolution_subject if close_immediately else "",
+    )
+    apply_targets(ticket, targets_for(entitlement.sla_tier, priority))
+    ticket.save()
+    record_change(
+        TicketStatusChange,
+        ticket,
+        from_status=None,
+        to_status=ticket.status,
+        actor=actor,
+        transition="create",
+    )
+    notifications.schedule(notifications.ticket_created, ticket.pk)
+    if close_immediately:
+        for name in ("resolve", "close"):
+            ticket = run_transition(
+                ticket,
+                name,
+                actor=actor,
+                history_model=TicketStatusChange,
+                reason=resolution_subject,
+            )
+    return ticket
+
+
+@transaction.atomic
+def ticket_transition(*, ticket: Ticket, name: str, actor: User | None, reason: str = "") -> Ticket:
+    """Move a ticket through its lifecycle (409 from a wrong status, 403 for a client's wrong move)."""
+    if name not in TRANSITIONS:
+        raise TicketInvalid(f"Unknown transition '{name}'.", field="transition")
+    reason = (reason or "").strip()
+    if name == "reopen" and not reason:
+        raise TicketInvalid("A reason is required to reopen a service request.", field="reason")
+    locked = _lock(ticket)
+    _require_writer(actor, locked.organization_id)
+    method = getattr(locked, name)
+    if not can_proceed(method):
+        raise TicketTransitionNotAllowed(
+            f"Cannot {name} a service request whose status is '{locked.status}'."
+        )
+    if actor is not None and not has_transition_perm(method, actor):
+        raise TicketForbidden(_FORBIDDEN.get(name, "You may not do this."))
+    locked = run_transition(
+        locked, name, actor=actor, history_model=TicketStatusChange, reason=reason
+    )
+    if locked.status == Status.RESOLVED:
+        notifications.schedule(notifications.ticket_resolved, locked.pk)
+    return locked
+
+
+@transaction.atomic
+def ticket_reply(*, ticket: Ticket, author: User, message: str, internal: bool = False) -> Reply:
+    """Add to the conversation: internal notes are staff-only; a client answer resumes waiting."""
+    message = _text(message, "message", "A message")
+    locked = _lock(ticket)
+    staff = _is_staff(author)
+    if not staff:
+        _require_writer(author, locked.organization_id)
+        if internal:
+            raise TicketForbidden("Only MIDDAG staff may write internal notes.")
+    if locked.status in TERMINAL:
+        raise TicketClosed(f"Cannot reply to a service request whose status is '{locked.status}'.")
+    now = timezone.now()
+    reply = Reply.objects.create(
+        ticket=locked, author=author, message=message, internal=bool(internal), created_at=now
+    )
+    if staff and not internal:
+        # The first public staff reply stops the response clock (not after resolution).
+        if locked.first_response_at is None and locked.status not in (Status.RESOLVED, *TERMINAL):
+            locked.first_response_at = now
+            locked.save(update_fields=["first_response_at", "updated_at"])
+        notifications.schedule(notifications.staff_replied, reply.pk)
+    elif not staff:
+        if locked.status == Status.WAITING:
+            run_transition(
+                locked,
+                "start",
+                actor=author,
+                history_model=TicketStatusChange,
+                reason="The client replied.",
+            )
+        notifications.schedule(notifications.client_replied, reply.pk)
+    return reply
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, actor: User | None, assignee: User | None) -> Ticket:
+    """Staff assign a ticket to an active staff user; None unassigns."""
+    _require_staff(actor)
+    _check_assignee(assignee)
+    locked = _lock(ticket)
+    if locked.status in TERMINAL:
+        raise TicketClosed(f"Cannot assign a service request whose status is '{locked.status}'.")
+    locked.assignee = assignee
+    locked.save(update_fields=["assignee", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def ticket_rate(*, ticket: Ticket, actor: User, rating: int, comment: str = "") -> Ticket:
+    """Members of the ticket's organization rate it 1..5 once resolved or closed; re-rating replaces."""
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise TicketInvalid("The rating is an integer from 1 to 5.", field="rating")
+    locked = _lock(ticket)
+    membership = live_membership(actor, Organization(pk=locked.organization_id))
+    if membership is None:
+        raise TicketForbidden("Only members of the request's organization may rate it.")
+    check_membership(membership, user=actor, scope="entitlements", write=True)
+    if membership.role == Membership.Role.GUEST:  # staff bypass check_membership; guests never
+        raise TicketForbidden("Guests have read-only access.")
+    if locked.status not in (Status.RESOLVED, Status.CLOSED):
+        raise TicketNotRateable(
+            f"Only resolved or closed requests are rated; this one is '{locked.status}'."
+        )
+    locked.rating = rating
+    locked.rating_comment = (comment or "").strip()
+    locked.rated_at = timezone.now()
+    locked.rated_by = actor
+    locked.save(update_fields=["rating", "rating_comment", "rated_at", "rated_by", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def ticket_update(*, ticket: Ticket, actor: User | None, **fields: Any) -> Ticket:
+    """Staff edit title, description, priority (due times follow), due_at, assignee, category."""
+    _require_staff(actor)
+    unknown = sorted(set(fields) - set(UPDATABLE_FIELDS))
+    if unknown:
+        raise TicketInvalid(
+            f"Cannot change {', '.join(unknown)} here; status changes go through transitions.",
+            field=unknown[0],
+        )
+    locked = _lock(ticket)
+    if locked.status in TERMINAL:
+        raise TicketClosed(f"Cannot change a service request whose status is '{locked.status}'.")
+    changed: list[str] = []
+    if "title" in fields:
+        locked.title = _text(fields["title"], "title", "A title", 200)
+        changed.append("title")
+    if "description" in fields:
+        locked.description = _text(fields["description"], "description", "A description")
+        changed.append("description")
+    if "due_at" in fields:
+        locked.due_at = fields["due_at"]
+        changed.append("due_at")
+    if "assignee" in fields:
+        _check_assignee(fields["assignee"])
+        locked.assignee = fields["assignee"]
+        changed.append("assignee")
+    if "category" in fields:
+        locked.category = fields["category"]
+        changed.append("category")
+    if "priority" in fields and _priority(fields["priority"]) != locked.priority:
+        locked.priority = fields["priority"]
+        tier = Entitlement.objects.values_list("sla_tier", flat=True).get(pk=locked.entitlement_id)
+        # From created_at + target + paused time; a response already given keeps its due time.
+        apply_targets(
+            locked, targets_for(tier, locked.priority), response=locked.first_response_at is None
+        )
+        changed += [
+            "priority",
+            "response_due_at",
+            "response_risk_at",
+            "resolution_due_at",
+            "resolution_risk_at",
+        ]
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def ticket_delete(*, ticket: Ticket, actor: User | None) -> None:
+    """Staff delete a ticket with its replies and history, leaving a TicketDeletion record."""
+    _require_staff(actor)
+    locked = _lock(ticket)
+    TicketDeletion.objects.create(
+        number=locked.number,
+        title=locked.title,
+        organization_id=locked.organization_id,
+        entitlement_code=Entitlement.objects.values_list("code", flat=True).get(
+            pk=locked.entitlement_id
+        ),
+        status=locked.status,
+        replies_count=locked.replies.count(),
+        deleted_by=actor,
+    )
+    locked.delete()
+
+
+@transaction.atomic
+def ticket_record_breaches(*, ticket: Ticket, now: Any = None) -> list[SlaBreach]:
+    """Record each SLA clock the ticket broke, once per kind; staff are mailed after commit."""
+    recorded = []
+    for kind, due_at in breaches(ticket, now):
+        breach, created = SlaBreach.objects.get_or_create(
+            ticket=ticket, kind=kind, defaults={"due_at": due_at}
+        )
+        if created:
+            recorded.append(breach)
+            notifications.schedule(notifications.sla_breached, breach.pk)
+    return recorded

@@ -1,0 +1,282 @@
+"""Input and output shapes of the service request endpoints (seed 000, seed 001, SPEC §4).
+
+Id inputs are resolved against querysets scoped to the caller's organization (staff without the
+header: every organization), so another organization's id is a 422, never honoured.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import Organization, User
+from entitlements.models import Entitlement
+from environments.models import Environment
+from services.models import Service
+from tickets.models import Priority, Reply, Ticket, TicketCategory
+from tickets.sla import SLA_STATUSES, current_sla_status
+
+# Fields no client may set on a ticket; they are ignored when sent to POST /tickets.
+SYSTEM_FIELDS = (
+    "id",
+    "number",
+    "status",
+    "organization_id",
+    "sla_status",
+    "response_due_at",
+    "resolution_due_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "rating",
+    "created_at",
+    "updated_at",
+)
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """A service request as SPEC §4 lists its fields, plus its category as `type`."""
+
+    sla_status = serializers.SerializerMethodField()
+    entitlement_id = serializers.IntegerField(read_only=True)
+    entitlement_code = serializers.CharField(source="entitlement.code", read_only=True)
+    environment_id = serializers.IntegerField(read_only=True, allow_null=True)
+    service_id = serializers.IntegerField(read_only=True, allow_null=True)
+    organization_id = serializers.IntegerField(read_only=True)
+    requester_id = serializers.IntegerField(read_only=True)
+    assignee_id = serializers.IntegerField(read_only=True, allow_null=True)
+    category_id = serializers.IntegerField(read_only=True, allow_null=True)
+    type = serializers.CharField(source="category.name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "title",
+            "description",
+            "status",
+            "priority",
+            "sla_status",
+            "entitlement_id",
+            "entitlement_code",
+            "environment_id",
+            "service_id",
+            "organization_id",
+            "requester_id",
+            "assignee_id",
+            "due_at",
+            "response_due_at",
+            "resolution_due_at",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+            "rating",
+            "category_id",
+            "type",
+            "source",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=SLA_STATUSES))
+    def get_sla_status(self, ticket: Ticket) -> str:
+        return current_sla_status(ticket)
+
+
+class TicketCreatedSerializer(serializers.ModelSerializer):
+    """Seed 000's 201 body for POST /tickets."""
+
+    entitlement_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = ["id", "number", "status", "title", "entitlement_id"]
+        read_only_fields = fields
+
+
+class EnvironmentTicketCreatedSerializer(serializers.ModelSerializer):
+    """Seed 001's 201 body for POST /environments/{id}/tickets."""
+
+    environment_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = ["id", "number", "status", "environment_id"]
+        read_only_fields = fields
+
+
+class ReplySerializer(serializers.ModelSerializer):
+    author_id = serializers.IntegerField(read_only=True, allow_null=True)
+    author_name = serializers.SerializerMethodField()
+    author_is_staff = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Reply
+        fields = [
+            "id",
+            "message",
+            "internal",
+            "author_id",
+            "author_name",
+            "author_is_staff",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_author_name(self, reply: Reply) -> str | None:
+        return reply.author.get_full_name() if reply.author else None
+
+    def get_author_is_staff(self, reply: Reply) -> bool:
+        return bool(reply.author and reply.author.is_staff)
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """An id looked up in a queryset the view scopes (context["scoped"][name])."""
+
+    def __init__(self, *, scope_name: str, **kwargs) -> None:
+        self.scope_name = scope_name
+        kwargs.setdefault("queryset", None)
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.context["scoped"][self.scope_name]
+
+    def use_pk_only_optimization(self) -> bool:
+        return False
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class _IdField(ScopedPrimaryKeyField):
+    pass
+
+
+def scoped_querysets(org: Organization | None, *, staff: bool) -> dict:
+    """The querysets id inputs are resolved against, for the caller's organization.
+
+    Staff also reach standalone entitlements (no organization); the ticket then belongs to the
+    organization in the header.
+    """
+    if org is None:  # staff without the header: every organization
+        entitlements = Entitlement.objects.all()
+        members = User.objects.filter(is_active=True)
+    else:
+        entitlements = Entitlement.objects.filter(organization=org)
+        if staff:
+            entitlements |= Entitlement.objects.filter(organization__isnull=True)
+        members = User.objects.filter(
+            is_active=True,
+            memberships__organization=org,
+            memberships__is_active=True,
+        )
+    return {
+        "entitlement": entitlements.select_related("organization"),
+        "environment": Environment.objects.for_org(org).select_related("entitlement__organization"),
+        "service": Service.objects.for_org(org).select_related("entitlement__organization"),
+        "requester": members,
+        "assignee": User.objects.filter(is_staff=True, is_active=True),
+        "category": TicketCategory.objects.filter(is_active=True),
+    }
+
+
+class TicketCreateInput(serializers.Serializer):
+    """POST /tickets. Staff may also name service_id, environment_id, requester_id, assignee_id."""
+
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    entitlement_id = _IdField(scope_name="entitlement", required=False, allow_null=True)
+    environment_id = _IdField(scope_name="environment", required=False, allow_null=True)
+    service_id = _IdField(scope_name="service", required=False, allow_null=True)
+    requester_id = _IdField(scope_name="requester", required=False, allow_null=True)
+    assignee_id = _IdField(scope_name="assignee", required=False, allow_null=True)
+    category_id = _IdField(scope_name="category", required=False, allow_null=True)
+
+    STAFF_ONLY = ("requester_id", "assignee_id", "service_id")
+
+    def validate(self, attrs: dict) -> dict:
+        if not any(attrs.get(f) for f in ("entitlement_id", "environment_id", "service_id")):
+            raise serializers.ValidationError(
+                {"entitlement_id": ["This field is required."]}, code="required"
+            )
+        return attrs
+
+
+class EnvironmentTicketCreateInput(serializers.Serializer):
+    """POST /environments/{id}/tickets (seed 001)."""
+
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    requester_id = _IdField(scope_name="requester", required=False, allow_null=True)
+    assignee_id = _IdField(scope_name="assignee", required=False, allow_null=True)
+    category_id = _IdField(scope_name="category", required=False, allow_null=True)
+
+    STAFF_ONLY = ("requester_id", "assignee_id")
+
+
+class TicketUpdateInput(serializers.Serializer):
+    """PATCH /tickets/{id} (staff). Status and the other system fields are refused, not ignored."""
+
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    due_at = serializers.DateTimeField(required=False, allow_null=True)
+    assignee_id = _IdField(scope_name="assignee", required=False, allow_null=True)
+    category_id = _IdField(scope_name="category", required=False, allow_null=True)
+
+    READ_ONLY = (
+        *SYSTEM_FIELDS,
+        "entitlement_id",
+        "environment_id",
+        "service_id",
+        "requester_id",
+        "sla_status",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        sent = set(self.initial_data) if isinstance(self.initial_data, dict) else set()
+        refused = sorted(sent & set(self.READ_ONLY))
+        if refused:
+            raise serializers.ValidationError(
+                {
+                    name: [
+                        "This field is read-only; status changes go through "
+                        "POST /tickets/{id}/{transition}."
+                        if name == "status"
+                        else "This field is read-only."
+                    ]
+                    for name in refused
+                }
+            )
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field to change.")
+        return attrs
+
+    def to_action_kwargs(self) -> dict:
+        data = dict(self.validated_data)
+        if "assignee_id" in data:
+            data["assignee"] = data.pop("assignee_id")
+        if "category_id" in data:
+            data["category"] = data.pop("category_id")
+        return data
+
+
+class TransitionInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ReplyInput(serializers.Serializer):
+    message = serializers.CharField()
+    internal = serializers.BooleanField(required=False, default=False)
+
+
+class AssignInput(serializers.Serializer):
+    assignee_id = _IdField(scope_name="assignee", allow_null=True)
+
+
+class RateInput(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)

@@ -1,0 +1,260 @@
+"""Service requests (seed 000, seed 001, SPEC §4): thin views over tickets.actions.
+
+Organization scoping happens once, in OrgScopedViewSet.get_queryset; scope `entitlements` for
+everything, a role above guest for writes. The actions decide the rest (who may transition,
+internal notes, rating, creation rules), so the compatibility APIs and the admin behave the same.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.access import ORG_HEADER_PARAMETER, OrgScopedViewSet
+from config.api import respond
+from config.history import HistoryMixin
+from environments.models import Environment
+from services.models import Service
+from tickets import actions
+from tickets.api import serializers as s
+from tickets.api.filters import OrgFilterBackend, TicketFilter
+from tickets.errors import TicketForbidden
+from tickets.models import Ticket
+from tickets.queries import visible_replies
+from tickets.sla import SLA_STATUSES
+
+TRANSITION_MESSAGES = {
+    "start": "Service request started",
+    "wait": "Service request waiting",
+    "resolve": "Service request resolved",
+    "close": "Service request closed",
+    "cancel": "Service request cancelled",
+    "reopen": "Service request reopened",
+}
+
+LIST_PARAMETERS = [
+    ORG_HEADER_PARAMETER,
+    OpenApiParameter("status", str, description="Comma-separated statuses."),
+    OpenApiParameter("sla_status", str, enum=SLA_STATUSES, description="Comma-separated."),
+    OpenApiParameter("search", str, description="Number or title."),
+]
+
+
+class TicketQueryMixin:
+    """What every ticket list and detail reads: one query, whatever the page size."""
+
+    model = Ticket
+    filter_backends = [OrgFilterBackend]
+    filterset_class = TicketFilter
+
+    def scope_queryset(self, qs: QuerySet) -> QuerySet:
+        return (
+            qs.select_related("entitlement", "category")
+            .with_sla_status(timezone.now())
+            .with_priority_rank()
+        )
+
+    def _refuse_staff_only(self, request: Request, names: tuple[str, ...]) -> None:
+        """Staff-only inputs sent by a client are refused (403), never silently honoured."""
+        if request.user.is_staff or not isinstance(request.data, dict):
+            return
+        sent = [name for name in names if request.data.get(name) not in (None, "")]
+        if sent:
+            raise TicketForbidden(f"Only MIDDAG staff may set {', '.join(sent)}.")
+
+    def _context(self) -> dict:
+        return {"scoped": s.scoped_querysets(self.org, staff=self.request.user.is_staff)}
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=LIST_PARAMETERS, responses={200: s.TicketSerializer(many=True)}),
+    retrieve=extend_schema(parameters=[ORG_HEADER_PARAMETER]),
+)
+@extend_schema(tags=["tickets"])
+class TicketViewSet(
+    TicketQueryMixin,
+    HistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    OrgScopedViewSet,
+):
+    """`/tickets`: list, detail, create, staff PATCH, history, replies, transitions, assign, rate."""
+
+    serializer_class = s.TicketSerializer
+    staff_only_actions = ("partial_update", "assign")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    @extend_schema(request=s.TicketCreateInput, responses={201: s.TicketCreatedSerializer})
+    def create(self, request: Request) -> Response:
+        self._refuse_staff_only(request, s.TicketCreateInput.STAFF_ONLY)
+        inp = s.TicketCreateInput(data=request.data, context=self._context())
+        inp.is_valid(raise_exception=True)
+        ticket = _create(request, self.org, inp.validated_data)
+        return respond(
+            s.TicketCreatedSerializer(ticket).data, status=201, message="Service request created"
+        )
+
+    @extend_schema(request=s.TicketUpdateInput, responses={200: s.TicketSerializer})
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        inp = s.TicketUpdateInput(data=request.data, context=self._context())
+        inp.is_valid(raise_exception=True)
+        ticket = actions.ticket_update(ticket=ticket, actor=request.user, **inp.to_action_kwargs())
+        return respond(self._fresh(ticket), message="Service request updated")
+
+    def _fresh(self, ticket: Ticket) -> dict:
+        """The ticket as the list shows it (annotated), after a change."""
+        return self.get_serializer(self.get_queryset().get(pk=ticket.pk)).data
+
+    @extend_schema(methods=["get"], request=None, responses={200: s.ReplySerializer(many=True)})
+    @extend_schema(methods=["post"], request=s.ReplyInput, responses={201: s.ReplySerializer})
+    @action(detail=True, methods=["get", "post"])
+    def replies(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(visible_replies(ticket, request.user))
+            return self.get_paginated_response(s.ReplySerializer(page, many=True).data)
+        inp = s.ReplyInput(data=request.data)
+        inp.is_valid(raise_exception=True)
+        reply = actions.ticket_reply(ticket=ticket, author=request.user, **inp.validated_data)
+        return respond(s.ReplySerializer(reply).data, status=201, message="Reply added")
+
+    def _transition(self, request: Request, name: str) -> Response:
+        ticket = self.get_object()
+        inp = s.TransitionInput(data=request.data)
+        inp.is_valid(raise_exception=True)
+        ticket = actions.ticket_transition(
+            ticket=ticket, name=name, actor=request.user, reason=inp.validated_data["reason"]
+        )
+        return respond(self._fresh(ticket), message=TRANSITION_MESSAGES[name])
+
+    @extend_schema(request=s.TransitionInput, responses={200: s.TicketSerializer})
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "start")
+
+    @extend_schema(request=s.TransitionInput, responses={200: s.TicketSerializer})
+    @action(detail=True, methods=["post"])
+    def wait(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "wait")
+
+    @extend_schema(request=s.TransitionInput, responses={200: s.TicketSerializer})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "resolve")
+
+    @extend_schema(request=s.TransitionInput, responses={200: s.TicketSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "close")
+
+    @extend_schema(request=s.TransitionInput, responses={200: s.TicketSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "cancel")
+
+    @extend_schema(request=s.TransitionInput, responses={200: s.TicketSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "reopen")
+
+    @extend_schema(request=s.AssignInput, responses={200: s.TicketSerializer})
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        inp = s.AssignInput(data=request.data, context=self._context())
+        inp.is_valid(raise_exception=True)
+        ticket = actions.ticket_assign(
+            ticket=ticket, actor=request.user, assignee=inp.validated_data["assignee_id"]
+        )
+        return respond(self._fresh(ticket), message="Service request assigned")
+
+    @extend_schema(request=s.RateInput, responses={200: s.TicketSerializer})
+    @action(detail=True, methods=["post"])
+    def rate(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self.get_object()
+        inp = s.RateInput(data=request.data)
+        inp.is_valid(raise_exception=True)
+        ticket = actions.ticket_rate(ticket=ticket, actor=request.user, **inp.validated_data)
+        return respond(self._fresh(ticket), message="Thank you for your rating")
+
+
+def _create(request: Request, org, data: dict, **target) -> Ticket:
+    """POST /tickets and POST /environments/{id}/tickets: create, then assign when staff asked."""
+    ticket = actions.ticket_create(
+        actor=request.user,
+        title=data["title"],
+        description=data["description"],
+        priority=data["priority"],
+        entitlement=data.get("entitlement_id"),
+        environment=data.get("environment_id"),
+        service=data.get("service_id"),
+        requester=data.get("requester_id"),
+        category=data.get("category_id"),
+        org=org,
+        **target,
+    )
+    if data.get("assignee_id"):
+        ticket = actions.ticket_assign(
+            ticket=ticket, actor=request.user, assignee=data["assignee_id"]
+        )
+    return ticket
+
+
+@extend_schema(tags=["tickets"])
+class EnvironmentTicketViewSet(TicketQueryMixin, OrgScopedViewSet):
+    """`/environments/{id}/tickets` (seed 001): the environment's requests; POST raises one."""
+
+    serializer_class = s.TicketSerializer
+
+    def _environment(self) -> Environment:
+        return get_object_or_404(
+            Environment.objects.for_org(self.org), pk=self.kwargs["environment_pk"]
+        )
+
+    def scope_queryset(self, qs: QuerySet) -> QuerySet:
+        return super().scope_queryset(qs).filter(environment_id=self.kwargs["environment_pk"])
+
+    @extend_schema(parameters=LIST_PARAMETERS, responses={200: s.TicketSerializer(many=True)})
+    def list(self, request: Request, environment_pk: str) -> Response:
+        self._environment()  # another organization's environment: 404
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        request=s.EnvironmentTicketCreateInput,
+        responses={201: s.EnvironmentTicketCreatedSerializer},
+    )
+    def create(self, request: Request, environment_pk: str) -> Response:
+        environment = self._environment()
+        self._refuse_staff_only(request, s.EnvironmentTicketCreateInput.STAFF_ONLY)
+        inp = s.EnvironmentTicketCreateInput(data=request.data, context=self._context())
+        inp.is_valid(raise_exception=True)
+        ticket = _create(request, self.org, {**inp.validated_data, "environment_id": environment})
+        return respond(
+            s.EnvironmentTicketCreatedSerializer(ticket).data,
+            status=201,
+            message="Service request created",
+        )
+
+
+@extend_schema(tags=["tickets"])
+class ServiceTicketViewSet(TicketQueryMixin, OrgScopedViewSet):
+    """`/services/{id}/tickets` (seed 000): the service's requests."""
+
+    serializer_class = s.TicketSerializer
+
+    def scope_queryset(self, qs: QuerySet) -> QuerySet:
+        return super().scope_queryset(qs).filter(service_id=self.kwargs["service_pk"])
+
+    @extend_schema(parameters=LIST_PARAMETERS, responses={200: s.TicketSerializer(many=True)})
+    def list(self, request: Request, service_pk: str) -> Response:
+        get_object_or_404(Service.objects.for_org(self.org), pk=service_pk)  # other org: 404
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -1,0 +1,40 @@
+"""Reads shared by the API, the admin, the compatibility APIs and the commands."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from tickets.models import Reply, Ticket
+from tickets.sla import BREACHED
+
+
+def visible_replies(ticket: Ticket | int, user: User | None) -> QuerySet[Reply]:
+    """A ticket's conversation, oldest first; internal notes only for staff (never for clients)."""
+    qs = Reply.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "id")
+    if user is None or not user.is_staff:
+        qs = qs.filter(internal=False)
+    return qs
+
+
+def tickets_to_autoclose(days: int, now: datetime | None = None) -> QuerySet[Ticket]:
+    """Resolved tickets whose resolution is at least `days` old, oldest first."""
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    return Ticket.objects.filter(status=Ticket.Status.RESOLVED, resolved_at__lte=cutoff).order_by(
+        "resolved_at", "id"
+    )
+
+
+def breach_candidates(now: datetime) -> QuerySet[Ticket]:
+    """Tickets in breach as of `now` that may still have a breach to record."""
+    return (
+        Ticket.objects.with_sla_status(now)
+        .filter(sla_status=BREACHED)
+        .annotate(recorded=Count("breaches"))
+        .filter(recorded__lt=2)
+        .select_related("organization")
+        .order_by("created_at", "id")
+    )
