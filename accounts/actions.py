@@ -147,6 +147,7 @@ def collaborator_remove(
 
 
 def validate_scopes(scopes: list[str]) -> list[str]:
+    """Known scopes only (else 422), without duplicates, in the SPEC's order."""
     unknown = sorted(set(scopes) - set(ALL_SCOPES))
     if unknown:
         raise Invalid(f"Unknown scopes: {', '.join(unknown)}.", field="scopes")

@@ -88,14 +88,16 @@ def run_transition(
     locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
     method = getattr(locked, name)
     label = name.replace("_", "-")
+    noun = locked._meta.verbose_name
+    article = "an" if noun[0] in "aeiou" else "a"
     if not can_proceed(method, check_conditions=False):
         raise TransitionConflict(
-            f"Cannot {label} a {locked._meta.verbose_name} whose status is '{locked.status}'.",
+            f"Cannot {label} {article} {noun} whose status is '{locked.status}'.",
             reason=reason_code or f"MIDDAG-{type(obj).__name__.upper()}-TRANSITION_NOT_ALLOWED",
         )
     if not can_proceed(method):
         raise TransitionConflict(
-            f"Cannot {label} this {locked._meta.verbose_name} now (status '{locked.status}'): "
+            f"Cannot {label} this {noun} now (status '{locked.status}'): "
             "a condition of the transition is not met.",
             reason=reason_code or f"MIDDAG-{type(obj).__name__.upper()}-CONDITION_NOT_MET",
         )

@@ -94,6 +94,10 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.StaffBackOfficeBackend",  # staff may use the whole back office
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -162,6 +166,16 @@ SIMPLE_JWT = {
 }
 
 SPECTACULAR_SETTINGS = {
+    "ENUM_NAME_OVERRIDES": {
+        "EntitlementStatusEnum": "entitlements.models.Entitlement.Status",
+        "OrderStatusEnum": "entitlements.models.Order.Status",
+        "LicenseStatusEnum": "entitlements.models.License.Status",
+        "ContractStatusEnum": "entitlements.models.Contract.Status",
+        "EnvironmentStatusEnum": "environments.models.Environment.Status",
+        "ServiceStatusEnum": "services.models.Service.Status",
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "OrganizationStatusEnum": "accounts.models.Organization.Status",
+    },
     "TITLE": "MIDDAG service desk API",
     "DESCRIPTION": (
         "The account API (`/wp-json/middag-account/v1/`) and the two compatibility ticket APIs "

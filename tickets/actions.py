@@ -6,7 +6,7 @@ nothing else. `actor=None` means the system (a management command): it may do wh
 Who may do what (SPEC §4, decided here where the spec is silent):
 - create: staff against any entitlement, environment or service, in any status; clients (role above
   guest, scope `entitlements`) against an active ENV entitlement of their organization only;
-- start, wait, resolve: staff; close and reopen (resolved → …): staff and clients;
+- start, wait: staff; resolve ("mark as solved"), close and reopen: staff and clients;
   cancel: staff from any non-terminal status, clients until the request is resolved;
 - reply: staff and clients; internal notes staff only; nothing on closed or cancelled tickets;
 - assign, update, delete: staff; rate: members of the ticket's organization (not staff as such).
@@ -58,7 +58,6 @@ UPDATABLE_FIELDS = ("title", "description", "priority", "due_at", "assignee", "c
 _FORBIDDEN = {
     "start": "Only MIDDAG staff may start work on a service request.",
     "wait": "Only MIDDAG staff may put a service request on hold.",
-    "resolve": "Only MIDDAG staff may resolve a service request.",
     "cancel": "A resolved service request is closed or reopened, not cancelled.",
 }
 

@@ -492,6 +492,13 @@ class TicketAdmin(admin.ModelAdmin):
         formset.new_objects, formset.changed_objects, formset.deleted_objects = created, [], []
         return None
 
+    def get_deleted_objects(self, objs, request):
+        # Replies, history and breaches go with their ticket (ticket_delete); their own admins
+        # are read-only, which must not block deleting the ticket.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        owned = {m._meta.verbose_name for m in (Reply, TicketStatusChange, SlaBreach)}
+        return deleted, counts, perms_needed - owned, protected
+
     def delete_model(self, request, obj) -> None:
         actions.ticket_delete(ticket=obj, actor=request.user)
 

@@ -296,8 +296,8 @@ def load(log: Callable[[str], Any], context: dict) -> dict:
                 "description": "Please enable the Moodle mobile app for our site.",
                 "priority": "normal",
                 "by": "client",
-                "steps": [("start", "staff")],
-                "age": ("hours", 4),
+                "steps": [("start", "staff"), ("reply", "staff", "Enabling it this afternoon.")],
+                "age": ("hours", 1),
             }
             org_people = {**people, "client": owner.user}
             created.append(

@@ -62,7 +62,7 @@ PRIORITY_RANK = {Priority.LOW: 1, Priority.NORMAL: 2, Priority.HIGH: 3, Priority
 
 
 def staff_only(ticket: Ticket, user) -> bool:
-    """start, wait and resolve are the desk's work: MIDDAG staff (or the system) only."""
+    """start and wait are the desk's work: MIDDAG staff (or the system) only."""
     return user is None or bool(user.is_staff)
 
 
@@ -249,9 +249,10 @@ class Ticket(ConcurrentTransitionMixin, OrgOwnedModel):
         field=status,
         source=[Status.OPEN, Status.IN_PROGRESS, Status.WAITING],
         target=Status.RESOLVED,
-        permission=staff_only,
     )
     def resolve(self) -> None:
+        """Staff resolve; a requester's organization may also mark its request solved (the
+        helpdesk API's close_ticket does exactly that)."""
         now = timezone.now()
         self.resume_clock(now)
         self.resolved_at = now

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from accounts.models import Organization
 from entitlements.models import Entitlement
 from environments.models import Environment
 
@@ -73,7 +74,7 @@ class EnvironmentUpdateInput(serializers.ModelSerializer):
         "organization_id": "The organization comes from the entitlement.",
     }
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict) -> dict:
         refused = {
             name: [message]
             for name, message in self.fixed_fields.items()
@@ -83,7 +84,7 @@ class EnvironmentUpdateInput(serializers.ModelSerializer):
             raise serializers.ValidationError(refused)
         return attrs
 
-    def validate_metadata(self, value):
+    def validate_metadata(self, value: object) -> dict:
         if not isinstance(value, dict):
             raise serializers.ValidationError("Must be a JSON object.")
         return value
@@ -99,7 +100,7 @@ class EnvironmentCreateInput(EnvironmentUpdateInput):
     class Meta(EnvironmentUpdateInput.Meta):
         fields = ["entitlement_id", *EnvironmentUpdateInput.Meta.fields]
 
-    def __init__(self, *args, org=None, **kwargs):
+    def __init__(self, *args, org: Organization | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["entitlement_id"].queryset = Entitlement.objects.for_org(org)
 

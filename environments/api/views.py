@@ -2,8 +2,9 @@
 
 from collections.abc import Callable
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -62,10 +63,10 @@ class EnvironmentViewSet(
     staff_only_actions = ("create", "partial_update", *actions.TRANSITIONS)
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def scope_queryset(self, qs):
+    def scope_queryset(self, qs: QuerySet) -> QuerySet:
         return qs.select_related("entitlement")
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[serializers.Serializer]:
         if self.action == "list":
             return s.EnvironmentSerializer
         return s.EnvironmentDetailSerializer

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import Organization, User
 from entitlements.models import Entitlement
 from services.models import Service
 
@@ -88,7 +88,7 @@ class ServiceUpdateInput(serializers.ModelSerializer):
         "organization_id": "The organization comes from the entitlement.",
     }
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict) -> dict:
         refused = {
             name: [message]
             for name, message in self.fixed_fields.items()
@@ -98,7 +98,7 @@ class ServiceUpdateInput(serializers.ModelSerializer):
             raise serializers.ValidationError(refused)
         return attrs
 
-    def validate_metadata(self, value):
+    def validate_metadata(self, value: object) -> dict:
         if not isinstance(value, dict):
             raise serializers.ValidationError("Must be a JSON object.")
         return value
@@ -114,7 +114,7 @@ class ServiceCreateInput(ServiceUpdateInput):
     class Meta(ServiceUpdateInput.Meta):
         fields = ["entitlement_id", *ServiceUpdateInput.Meta.fields]
 
-    def __init__(self, *args, org=None, **kwargs):
+    def __init__(self, *args, org: Organization | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["entitlement_id"].queryset = Entitlement.objects.for_org(org)
 

@@ -46,9 +46,9 @@ def test_header_missing_is_422(member):
         "x" * 10_240,
         "9" * 10_240,
         "99999999999999999999",
-        "²",  # a Unicode digit: str.isdigit() is true but int() refuses it
-        "١٢",  # Arabic-Indic digits: int() would read them as 12
-        "１２",  # full-width digits
+        "\u00b2",  # superscript two, a Unicode digit: str.isdigit() is true but int() refuses it
+        "\u0661\u0662",  # Arabic-Indic digits: int() would read them as 12
+        "\uff11\uff12",  # full-width digits
     ],
 )
 def test_header_malformed_is_422_never_500(member, value):
@@ -89,9 +89,7 @@ def test_no_token_is_401_before_the_header_is_read(anon):
 
 
 def test_missing_scope_is_403(scopeless_member, org):
-    body = assert_error(
-        client_for(scopeless_member, org).get(PROBE), 403, "AUTHORIZATION_ERROR"
-    )
+    body = assert_error(client_for(scopeless_member, org).get(PROBE), 403, "AUTHORIZATION_ERROR")
     assert "entitlements" in body["errors"]["detail"]
 
 

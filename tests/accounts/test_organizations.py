@@ -497,9 +497,7 @@ def test_two_concurrent_transfers_leave_exactly_one_owner():
 def test_a_removed_member_can_be_added_again(owner_api, member, org):
     membership = Membership.objects.get(user=member, organization=org)
     assert (
-        owner_api.delete(
-            f"{API}/organizations/{org.pk}/collaborators/{membership.pk}"
-        ).status_code
+        owner_api.delete(f"{API}/organizations/{org.pk}/collaborators/{membership.pk}").status_code
         == 200
     )
     again = owner_api.post(

@@ -16,7 +16,8 @@ from accounts.access import OrgScopedViewSet
 from accounts.models import Organization
 from config.errors import Conflict
 from config.routers import Router
-from config.urls import ACCOUNT_API, handler404, handler500, urlpatterns as base_urlpatterns
+from config.urls import ACCOUNT_API, handler404, handler500
+from config.urls import urlpatterns as base_urlpatterns
 
 __all__ = ["handler404", "handler500", "urlpatterns"]
 

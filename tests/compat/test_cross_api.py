@@ -16,7 +16,9 @@ def apis(member, staff, org, environment, category):
     }
 
 
-def _seen_everywhere(apis, ticket_id: int, *, status_code: int, helpdesk_status: str, account_status: str):
+def _seen_everywhere(
+    apis, ticket_id: int, *, status_code: int, helpdesk_status: str, account_status: str
+):
     account = apis["client"].get(f"{API}/tickets/{ticket_id}")
     assert account.status_code == 200, account.content
     assert account.json()["data"]["status"] == account_status
@@ -48,19 +50,31 @@ def test_account_api_ticket_in_both_compat_apis(apis, environment):
 def test_isp_ticket_in_account_and_helpdesk(apis, member):
     created = apis["staff"].post(
         f"{V1}/tickets",
-        {**apis["ctx"], "subscriber_id": member.pk, "title": "Connection Issue",
-         "description": "Cannot connect", "priority": 1},
+        {
+            **apis["ctx"],
+            "subscriber_id": member.pk,
+            "title": "Connection Issue",
+            "description": "Cannot connect",
+            "priority": 1,
+        },
         format="json",
     )
     ticket_id = created.json()["data"]["id"]
-    apis["staff"].put(f"{V1}/tickets/{ticket_id}/status", {**apis["ctx"], "status": 1}, format="json")
-    apis["staff"].post(f"{V1}/tickets/{ticket_id}/reply", {**apis["ctx"], "message": "On it"}, format="json")
+    apis["staff"].put(
+        f"{V1}/tickets/{ticket_id}/status", {**apis["ctx"], "status": 1}, format="json"
+    )
+    apis["staff"].post(
+        f"{V1}/tickets/{ticket_id}/reply", {**apis["ctx"], "message": "On it"}, format="json"
+    )
     account, _, helpdesk = _seen_everywhere(
         apis, ticket_id, status_code=1, helpdesk_status="open", account_status="in_progress"
     )
     assert account["priority"] == "low"
     assert account["requester_id"] == member.pk
-    assert [m["ticket_message"] for m in helpdesk["ticket_conversation"]] == ["Cannot connect", "On it"]
+    assert [m["ticket_message"] for m in helpdesk["ticket_conversation"]] == [
+        "Cannot connect",
+        "On it",
+    ]
     replies = apis["client"].get(f"{API}/tickets/{ticket_id}/replies").json()["data"]
     assert [r["message"] for r in replies] == ["On it"]
 
@@ -68,19 +82,33 @@ def test_isp_ticket_in_account_and_helpdesk(apis, member):
 def test_helpdesk_ticket_in_account_and_isp(apis, member, staff):
     raised = apis["client"].post(
         f"{V1}/raise_ticket",
-        {"type": "Payment", "subject": "Unable to pay online", "priority": "urgent",
-         "userId": member.pk, "comments": "card refused"},
+        {
+            "type": "Payment",
+            "subject": "Unable to pay online",
+            "priority": "urgent",
+            "userId": member.pk,
+            "comments": "card refused",
+        },
         format="json",
     )
     ticket_id = int(raised.json()["ticketId"])
     apis["staff"].post(
         f"{V1}/send_message",
-        {"ticketId": ticket_id, "ticketMessage": "internal: check gateway", "sender": "admin",
-         "sender_name": staff.email, "showToUser": "false"},
+        {
+            "ticketId": ticket_id,
+            "ticketMessage": "internal: check gateway",
+            "sender": "admin",
+            "sender_name": staff.email,
+            "showToUser": "false",
+        },
         format="json",
     )
     apis["client"].get(f"{V1}/close_ticket/{ticket_id}")
-    apis["client"].post(f"{V1}/ticket_rating", {"ticketId": ticket_id, "userId": member.pk, "ratingValue": 5}, format="json")
+    apis["client"].post(
+        f"{V1}/ticket_rating",
+        {"ticketId": ticket_id, "userId": member.pk, "ratingValue": 5},
+        format="json",
+    )
     account, isp, _ = _seen_everywhere(
         apis, ticket_id, status_code=2, helpdesk_status="closed", account_status="resolved"
     )

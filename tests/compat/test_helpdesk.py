@@ -36,8 +36,13 @@ def _raise(api, user, **extra) -> int:
 def test_raise_ticket_answers_the_seed_body(client_api, member, env_entitlement, category):
     response = client_api.post(
         f"{V1}/raise_ticket",
-        {"type": "Payment", "subject": "Unable to pay online", "priority": "medium",
-         "userId": member.pk, "comments": "connection timeout"},
+        {
+            "type": "Payment",
+            "subject": "Unable to pay online",
+            "priority": "medium",
+            "userId": member.pk,
+            "comments": "connection timeout",
+        },
         format="json",
     )
     assert response.status_code == 200
@@ -68,14 +73,23 @@ def test_raise_ticket_form_encoded_like_the_seed(client_api, member):
 def test_raise_ticket_closed_immediately_needs_resolution_fields(client_api, member):
     missing = client_api.post(
         f"{V1}/raise_ticket",
-        {"type": "Payment", "subject": "x", "userId": member.pk, "comments": "y", "closeTicketImmediately": "true"},
+        {
+            "type": "Payment",
+            "subject": "x",
+            "userId": member.pk,
+            "comments": "y",
+            "closeTicketImmediately": "true",
+        },
         format="json",
     )
     assert missing.status_code == 422
     assert missing.json()["status"] == "error"
     assert missing.json()["errorCode"] == 422
     ticket_id = _raise(
-        client_api, member, closeTicketImmediately="true", resolutionType="Self-service",
+        client_api,
+        member,
+        closeTicketImmediately="true",
+        resolutionType="Self-service",
         resolutionSubject="Solved by the user",
     )
     ticket = Ticket.objects.get(pk=ticket_id)
@@ -85,23 +99,39 @@ def test_raise_ticket_closed_immediately_needs_resolution_fields(client_api, mem
 
 def test_raise_ticket_errors(client_api, member):
     unknown_type = client_api.post(
-        f"{V1}/raise_ticket", {"type": "Nope", "subject": "x", "userId": member.pk, "comments": "y"}, format="json"
+        f"{V1}/raise_ticket",
+        {"type": "Nope", "subject": "x", "userId": member.pk, "comments": "y"},
+        format="json",
     )
     assert unknown_type.status_code == 422
     assert "Nope" in unknown_type.json()["message"]
     other_user = client_api.post(
-        f"{V1}/raise_ticket", {"type": "Payment", "subject": "x", "userId": member.pk + 999, "comments": "y"}, format="json"
+        f"{V1}/raise_ticket",
+        {"type": "Payment", "subject": "x", "userId": member.pk + 999, "comments": "y"},
+        format="json",
     )
     assert other_user.status_code == 403
     bad_priority = client_api.post(
         f"{V1}/raise_ticket",
-        {"type": "Payment", "subject": "x", "userId": member.pk, "comments": "y", "priority": "meh"},
+        {
+            "type": "Payment",
+            "subject": "x",
+            "userId": member.pk,
+            "comments": "y",
+            "priority": "meh",
+        },
         format="json",
     )
     assert bad_priority.status_code == 422
     unknown_code = client_api.post(
         f"{V1}/raise_ticket",
-        {"type": "Payment", "subject": "x", "userId": member.pk, "comments": "y", "entitlementCode": "ENV-2000010001"},
+        {
+            "type": "Payment",
+            "subject": "x",
+            "userId": member.pk,
+            "comments": "y",
+            "entitlementCode": "ENV-2000010001",
+        },
         format="json",
     )
     assert unknown_code.status_code == 404
@@ -114,14 +144,31 @@ def test_get_tickets_by_status_and_admin(client_api, helpdesk_staff_api, member,
     rows = client_api.get(f"{V1}/get_tickets/0").json()["data"]
     assert {int(r["Ticket"]["id"]) for r in rows} == {first, second}
     row = rows[0]["Ticket"]
-    assert set(row) >= {"id", "account_id", "user", "subject", "type", "priority", "due", "status",
-                        "assigned_to", "group_name", "created"}
+    assert set(row) >= {
+        "id",
+        "account_id",
+        "user",
+        "subject",
+        "type",
+        "priority",
+        "due",
+        "status",
+        "assigned_to",
+        "group_name",
+        "created",
+    }
     assert row["account_id"] == org.slug
     assert row["status"] == "unassigned"
     assert row["assigned_to"] == "NULL"
     assert row["priority"] == "medium"
-    assign = helpdesk_staff_api.post(f"{V1}/assign_ticket_to_admin", {"ticketId": first, "admin": staff.email}, format="json")
-    assert assign.json() == {"status": "success", "errorCode": 200, "message": "Admin assigned to the ticket successfully"}
+    assign = helpdesk_staff_api.post(
+        f"{V1}/assign_ticket_to_admin", {"ticketId": first, "admin": staff.email}, format="json"
+    )
+    assert assign.json() == {
+        "status": "success",
+        "errorCode": 200,
+        "message": "Admin assigned to the ticket successfully",
+    }
     unassigned = client_api.get(f"{V1}/get_tickets/{member.pk}/unassigned").json()["data"]
     assert [int(r["Ticket"]["id"]) for r in unassigned] == [second]
     mine = client_api.get(f"{V1}/get_tickets/0/unresolved/{staff.email}").json()["data"]
@@ -136,7 +183,9 @@ def test_get_tickets_by_status_and_admin(client_api, helpdesk_staff_api, member,
 def test_get_tickets_post_with_dates(client_api, member):
     ticket_id = _raise(client_api, member)
     inside = client_api.post(
-        f"{V1}/get_tickets/0/open", {"fromDate": "01-01-2000 00:00", "toDate": "31-12-2099 23:59"}, format="json"
+        f"{V1}/get_tickets/0/open",
+        {"fromDate": "01-01-2000 00:00", "toDate": "31-12-2099 23:59"},
+        format="json",
     )
     assert [int(r["Ticket"]["id"]) for r in inside.json()["data"]] == [ticket_id]
     outside = client_api.post(f"{V1}/get_tickets/0", {"toDate": "01-01-2000 0:0"}, format="json")
@@ -146,26 +195,48 @@ def test_get_tickets_post_with_dates(client_api, member):
     assert "dd-mm-yyyy" in bad.json()["message"]
 
 
-def test_send_message_and_details_hide_internal_notes_from_clients(client_api, helpdesk_staff_api, member, staff):
+def test_send_message_and_details_hide_internal_notes_from_clients(
+    client_api, helpdesk_staff_api, member, staff
+):
     ticket_id = _raise(client_api, member)
     public = helpdesk_staff_api.post(
         f"{V1}/send_message",
-        {"ticketId": ticket_id, "ticketMessage": "ok. Looking on it", "sender": "admin",
-         "sender_name": staff.email, "showToUser": "true"},
+        {
+            "ticketId": ticket_id,
+            "ticketMessage": "ok. Looking on it",
+            "sender": "admin",
+            "sender_name": staff.email,
+            "showToUser": "true",
+        },
         format="json",
     )
-    assert public.json() == {"status": "success", "errorCode": 200, "message": "The message has been sent to the user"}
+    assert public.json() == {
+        "status": "success",
+        "errorCode": 200,
+        "message": "The message has been sent to the user",
+    }
     internal = helpdesk_staff_api.post(
         f"{V1}/send_message",
-        {"ticketId": ticket_id, "ticketMessage": "customer is on the old plan", "sender": "admin",
-         "sender_name": staff.email, "showToUser": "false"},
+        {
+            "ticketId": ticket_id,
+            "ticketMessage": "customer is on the old plan",
+            "sender": "admin",
+            "sender_name": staff.email,
+            "showToUser": "false",
+        },
         format="json",
     )
     assert internal.status_code == 200
     assert Reply.objects.get(message="customer is on the old plan").internal is True
     from_user = client_api.post(
         f"{V1}/send_message",
-        {"ticketId": ticket_id, "ticketMessage": "thanks", "sender": "user", "sender_name": "max", "showToUser": "true"},
+        {
+            "ticketId": ticket_id,
+            "ticketMessage": "thanks",
+            "sender": "user",
+            "sender_name": "max",
+            "showToUser": "true",
+        },
         format="json",
     )
     assert from_user.json()["message"] == "The message has been sent to the admin"
@@ -175,20 +246,34 @@ def test_send_message_and_details_hide_internal_notes_from_clients(client_api, h
     assert client_view["ticket_conversation"][1]["sender"] == "admin"
     assert client_view["ticket_details"]["status"] == "unassigned"
     staff_view = helpdesk_staff_api.get(f"{V1}/get_ticket_details/{ticket_id}").json()["message"]
-    assert "customer is on the old plan" in [m["ticket_message"] for m in staff_view["ticket_conversation"]]
+    assert "customer is on the old plan" in [
+        m["ticket_message"] for m in staff_view["ticket_conversation"]
+    ]
 
 
 def test_send_message_rules(client_api, member):
     ticket_id = _raise(client_api, member)
     as_admin = client_api.post(
         f"{V1}/send_message",
-        {"ticketId": ticket_id, "ticketMessage": "x", "sender": "admin", "sender_name": "x", "showToUser": "true"},
+        {
+            "ticketId": ticket_id,
+            "ticketMessage": "x",
+            "sender": "admin",
+            "sender_name": "x",
+            "showToUser": "true",
+        },
         format="json",
     )
     assert as_admin.status_code == 403
     hidden = client_api.post(
         f"{V1}/send_message",
-        {"ticketId": ticket_id, "ticketMessage": "x", "sender": "user", "sender_name": "x", "showToUser": "false"},
+        {
+            "ticketId": ticket_id,
+            "ticketMessage": "x",
+            "sender": "user",
+            "sender_name": "x",
+            "showToUser": "false",
+        },
         format="json",
     )
     assert hidden.status_code == 422
@@ -198,34 +283,67 @@ def test_send_message_rules(client_api, member):
 def test_close_reopen_and_rate(client_api, member):
     ticket_id = _raise(client_api, member)
     closed = client_api.get(f"{V1}/close_ticket/{ticket_id}")
-    assert closed.json() == {"status": "success", "errorCode": 200, "message": "The ticket has been closed"}
+    assert closed.json() == {
+        "status": "success",
+        "errorCode": 200,
+        "message": "The ticket has been closed",
+    }
     assert Ticket.objects.get(pk=ticket_id).status == "resolved"
     again = client_api.get(f"{V1}/close_ticket/{ticket_id}")
     assert again.status_code == 409
-    rated = client_api.post(f"{V1}/ticket_rating", {"ticketId": ticket_id, "userId": member.pk, "ratingValue": "4"}, format="json")
+    rated = client_api.post(
+        f"{V1}/ticket_rating",
+        {"ticketId": ticket_id, "userId": member.pk, "ratingValue": "4"},
+        format="json",
+    )
     assert rated.json() == {
         "status": "success",
         "message": f"Thanks for your feedback, your rating has been saved for the ticket ID{ticket_id}",
         "errorCode": 200,
     }
     assert Ticket.objects.get(pk=ticket_id).rating == 4
-    assert client_api.post(f"{V1}/ticket_rating", {"ticketId": ticket_id, "userId": member.pk, "ratingValue": "6"}, format="json").status_code == 422
-    reopened = client_api.post(f"{V1}/reopen_ticket", {"ticketId": ticket_id, "userId": member.pk, "comments": "still broken"}, format="json")
-    assert reopened.json() == {"status": "success", "message": "Ticket has been reopened successfully", "errorCode": 200}
+    assert (
+        client_api.post(
+            f"{V1}/ticket_rating",
+            {"ticketId": ticket_id, "userId": member.pk, "ratingValue": "6"},
+            format="json",
+        ).status_code
+        == 422
+    )
+    reopened = client_api.post(
+        f"{V1}/reopen_ticket",
+        {"ticketId": ticket_id, "userId": member.pk, "comments": "still broken"},
+        format="json",
+    )
+    assert reopened.json() == {
+        "status": "success",
+        "message": "Ticket has been reopened successfully",
+        "errorCode": 200,
+    }
     assert Ticket.objects.get(pk=ticket_id).status == "open"
-    no_reason = client_api.post(f"{V1}/reopen_ticket", {"ticketId": ticket_id, "userId": member.pk}, format="json")
+    no_reason = client_api.post(
+        f"{V1}/reopen_ticket", {"ticketId": ticket_id, "userId": member.pk}, format="json"
+    )
     assert no_reason.status_code == 422
 
 
 def test_assign_rules(client_api, helpdesk_staff_api, member):
     ticket_id = _raise(client_api, member)
-    by_client = client_api.post(f"{V1}/assign_ticket_to_admin", {"ticketId": ticket_id, "admin": "x"}, format="json")
+    by_client = client_api.post(
+        f"{V1}/assign_ticket_to_admin", {"ticketId": ticket_id, "admin": "x"}, format="json"
+    )
     assert by_client.status_code == 403
     agent = StaffFactory(email="agent.smith@middag.example")
-    by_username = helpdesk_staff_api.post(f"{V1}/assign_ticket_to_admin", {"ticketId": ticket_id, "admin": "agent.smith"}, format="json")
+    by_username = helpdesk_staff_api.post(
+        f"{V1}/assign_ticket_to_admin",
+        {"ticketId": ticket_id, "admin": "agent.smith"},
+        format="json",
+    )
     assert by_username.status_code == 200
     assert Ticket.objects.get(pk=ticket_id).assignee == agent
-    unknown = helpdesk_staff_api.post(f"{V1}/assign_ticket_to_admin", {"ticketId": ticket_id, "admin": "nobody"}, format="json")
+    unknown = helpdesk_staff_api.post(
+        f"{V1}/assign_ticket_to_admin", {"ticketId": ticket_id, "admin": "nobody"}, format="json"
+    )
     assert unknown.status_code == 404
     assert unknown.json()["status"] == "error"
 
@@ -236,13 +354,19 @@ def test_other_organization_is_invisible(client_api, member, other_owner, other_
     for response in (
         outsider.get(f"{V1}/get_ticket_details/{ticket_id}"),
         outsider.get(f"{V1}/close_ticket/{ticket_id}"),
-        outsider.post(f"{V1}/ticket_rating", {"ticketId": ticket_id, "userId": other_owner.pk, "ratingValue": 5}, format="json"),
+        outsider.post(
+            f"{V1}/ticket_rating",
+            {"ticketId": ticket_id, "userId": other_owner.pk, "ratingValue": 5},
+            format="json",
+        ),
     ):
         assert response.status_code == 404
         assert response.json()["status"] == "error"
     assert outsider.get(f"{V1}/get_tickets/0").json()["data"] == []
     foreign_header = client_for(other_owner, other_org)
-    foreign_header.defaults["HTTP_X_MIDDAG_ORGANIZATION"] = str(member.memberships.first().organization_id)
+    foreign_header.defaults["HTTP_X_MIDDAG_ORGANIZATION"] = str(
+        member.memberships.first().organization_id
+    )
     assert foreign_header.get(f"{V1}/get_tickets/0").status_code == 403
 
 
@@ -253,6 +377,10 @@ def test_errors_are_json_in_the_seed_style(anon, client_api):
     assert unauthenticated.json()["errorCode"] == 401
     unknown = client_api.get(f"{V1}/get_ticket_details/999999")
     assert unknown.status_code == 404
-    assert unknown.json() == {"status": "error", "errorCode": 404, "message": "Ticket 999999 not found."}
+    assert unknown.json() == {
+        "status": "error",
+        "errorCode": 404,
+        "message": "Ticket 999999 not found.",
+    }
     garbage = client_api.get(f"{V1}/get_ticket_details/abc")
     assert garbage.status_code == 422

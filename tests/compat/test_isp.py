@@ -30,13 +30,22 @@ def _create(staff_api, ctx, member, **extra) -> int:
 def test_create_answers_the_seed_body_and_makes_a_real_ticket(staff_api, ctx, member, environment):
     response = staff_api.post(
         BASE,
-        {**ctx, "subscriber_id": member.pk, "title": "Connection Issue",
-         "description": "Cannot connect to internet", "priority": 2},
+        {
+            **ctx,
+            "subscriber_id": member.pk,
+            "title": "Connection Issue",
+            "description": "Cannot connect to internet",
+            "priority": 2,
+        },
         format="json",
     )
     assert response.status_code == 201
     body = response.json()
-    assert body == {"success": True, "message": "Ticket created successfully", "data": {"id": body["data"]["id"]}}
+    assert body == {
+        "success": True,
+        "message": "Ticket created successfully",
+        "data": {"id": body["data"]["id"]},
+    }
     ticket = Ticket.objects.get(pk=body["data"]["id"])
     assert ticket.number.startswith("SR-")
     assert ticket.priority == "normal"
@@ -44,7 +53,9 @@ def test_create_answers_the_seed_body_and_makes_a_real_ticket(staff_api, ctx, me
     assert ticket.environment == environment
     assert ticket.entitlement == environment.entitlement
     assert ticket.source == Ticket.Source.ISP
-    assert TicketStatusChange.objects.filter(subject=ticket, from_status=None, to_status="open").exists()
+    assert TicketStatusChange.objects.filter(
+        subject=ticket, from_status=None, to_status="open"
+    ).exists()
 
 
 def test_fetch_all_has_the_seed_fields_and_filters(staff_api, ctx, member):
@@ -55,7 +66,15 @@ def test_fetch_all_has_the_seed_fields_and_filters(staff_api, ctx, member):
     data = response.json()["data"]
     assert len(data) == 2
     row = next(r for r in data if r["id"] == first)
-    assert set(row) == {"id", "title", "subscriber_id", "subscriber_name", "priority", "status", "created_at"}
+    assert set(row) == {
+        "id",
+        "title",
+        "subscriber_id",
+        "subscriber_name",
+        "priority",
+        "status",
+        "created_at",
+    }
     assert row["priority"] == 3
     assert row["status"] == 0
     assert row["subscriber_name"] == member.name
@@ -80,13 +99,25 @@ def test_fetch_all_requires_the_seed_parameters(staff_api, ctx):
 
 def test_fetch_one_with_replies(staff_api, ctx, member, staff):
     ticket_id = _create(staff_api, ctx, member)
-    reply = staff_api.post(f"{BASE}/{ticket_id}/reply", {**ctx, "message": "We are looking into this."}, format="json")
+    reply = staff_api.post(
+        f"{BASE}/{ticket_id}/reply", {**ctx, "message": "We are looking into this."}, format="json"
+    )
     assert reply.status_code == 201
     assert reply.json() == {"success": True, "message": "Reply added successfully"}
     response = staff_api.get(f"{BASE}/{ticket_id}")
     assert response.status_code == 200
     data = response.json()["data"]
-    assert {"id", "title", "description", "subscriber_id", "subscriber_name", "priority", "status", "replies", "created_at"} <= set(data)
+    assert {
+        "id",
+        "title",
+        "description",
+        "subscriber_id",
+        "subscriber_name",
+        "priority",
+        "status",
+        "replies",
+        "created_at",
+    } <= set(data)
     assert data["replies"][0]["message"] == "We are looking into this."
     assert data["replies"][0]["user_name"] == staff.name
     assert {"id", "message", "user_name", "created_at"} <= set(data["replies"][0])
@@ -94,7 +125,9 @@ def test_fetch_one_with_replies(staff_api, ctx, member, staff):
 
 def test_update_ticket(staff_api, ctx, member):
     ticket_id = _create(staff_api, ctx, member)
-    response = staff_api.put(f"{BASE}/{ticket_id}", {"title": "Updated Title", "priority": 3}, format="json")
+    response = staff_api.put(
+        f"{BASE}/{ticket_id}", {"title": "Updated Title", "priority": 3}, format="json"
+    )
     assert response.status_code == 200
     assert response.json() == {"success": True, "message": "Ticket updated successfully"}
     ticket = Ticket.objects.get(pk=ticket_id)
@@ -115,7 +148,9 @@ def test_change_status_walks_the_lifecycle_and_closed_is_final(staff_api, ctx, m
     assert back.status_code == 409
     assert back.json()["success"] is False
     assert Ticket.objects.get(pk=ticket_id).status == "closed"
-    transitions = list(TicketStatusChange.objects.filter(subject_id=ticket_id).values_list("to_status", flat=True))
+    transitions = list(
+        TicketStatusChange.objects.filter(subject_id=ticket_id).values_list("to_status", flat=True)
+    )
     assert transitions == ["open", "in_progress", "resolved", "open", "resolved", "closed"]
 
 
@@ -161,7 +196,14 @@ def test_branch_zero_uses_the_only_active_env_entitlement(staff_api, ctx, member
 def test_branch_zero_with_no_env_entitlement_asks_for_a_branch(staff_api, other_org, staff):
     response = staff_api.post(
         BASE,
-        {"isp_id": other_org.pk, "branch_id": 0, "user_id": staff.pk, "title": "x", "description": "y", "priority": 1},
+        {
+            "isp_id": other_org.pk,
+            "branch_id": 0,
+            "user_id": staff.pk,
+            "title": "x",
+            "description": "y",
+            "priority": 1,
+        },
         format="json",
     )
     assert response.status_code == 422

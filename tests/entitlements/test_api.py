@@ -626,3 +626,22 @@ def test_other_org_orders_never_leak_through_a_shared_number(member_api, entitle
     order = OrderFactory(organization=other)
     link(order, entitlement)  # linked to our entitlement: it is ours to see through it
     assert _ids(member_api.get(f"{API}/entitlements/{entitlement.pk}/orders")) == {order.pk}
+
+
+def test_staff_patch_parent_same_org_only_and_never_a_loop(
+    staff_api, entitlement, make_entitlement, other_entitlement
+):
+    child = make_entitlement(product_name="Add-on")
+    url = f"{API}/entitlements/{child.pk}"
+    assert staff_api.patch(url, {"parent_id": entitlement.pk}, format="json").status_code == 200
+    child.refresh_from_db()
+    assert child.parent == entitlement
+    loop = staff_api.patch(
+        f"{API}/entitlements/{entitlement.pk}", {"parent_id": child.pk}, format="json"
+    )
+    assert loop.status_code == 422
+    assert "parent_id" in loop.json()["errors"]["fields"]
+    other = staff_api.patch(url, {"parent_id": other_entitlement.pk}, format="json")
+    assert other.status_code == 422
+    child.refresh_from_db()
+    assert child.parent == entitlement

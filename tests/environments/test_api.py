@@ -1,7 +1,10 @@
 """GET|POST|PATCH /environments and the transition actions, against seed 001 and SPEC §1/§3."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from environments.actions import environment_suspend
 from environments.models import Environment, EnvironmentStatusChange
 from tests.conftest import API, assert_envelope, client_for
 from tests.factories import EntitlementFactory, EnvironmentFactory
@@ -167,8 +170,6 @@ def test_history_has_the_seed_shape(staff_api, org, env_entitlement, staff):
 
 
 def test_client_reads_history(member_api, environment, staff):
-    from environments.actions import environment_suspend
-
     environment_suspend(environment=environment, actor=staff, reason="unpaid")
     response = member_api.get(f"{URL}/{environment.pk}/history")
     assert response.status_code == 200
@@ -186,9 +187,6 @@ def test_list_query_count_is_constant(page_size, member_api, org, django_assert_
 
 
 def test_list_query_count_is_the_same_at_two_page_sizes(member_api, org):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     for _ in range(30):
         EnvironmentFactory(entitlement__organization=org)
     counts = []

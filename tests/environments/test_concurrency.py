@@ -6,9 +6,15 @@ import pytest
 from django.db import connection
 
 from config.errors import DomainError
+from entitlements.actions import entitlement_suspend
 from environments import actions
 from environments.models import Environment, EnvironmentStatusChange
-from tests.factories import EnvironmentFactory, OrganizationFactory, StaffFactory
+from tests.factories import (
+    EntitlementFactory,
+    EnvironmentFactory,
+    OrganizationFactory,
+    StaffFactory,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -51,8 +57,6 @@ def test_one_winner(name):
 
 
 def test_one_environment_per_entitlement_under_concurrency():
-    from tests.factories import EntitlementFactory
-
     staff = StaffFactory()
     entitlement = EntitlementFactory(organization=OrganizationFactory(), entitlement_class="ENV")
     results = _race(
@@ -69,8 +73,6 @@ def test_one_environment_per_entitlement_under_concurrency():
 
 
 def test_entitlement_suspension_racing_an_activation_never_leaves_the_environment_active():
-    from entitlements.actions import entitlement_suspend
-
     staff = StaffFactory()
     environment = EnvironmentFactory(
         entitlement__organization=OrganizationFactory(), status="provisioning"

@@ -36,7 +36,9 @@ def test_replies_shape_and_order(ticket, member_api, staff_api, member, staff):
     assert body["data"][1]["author_name"] == staff.name
 
 
-def test_internal_note_invisible_on_every_client_endpoint(ticket, staff_api, member_api, environment):
+def test_internal_note_invisible_on_every_client_endpoint(
+    ticket, staff_api, member_api, environment
+):
     note = staff_api.post(
         f"{API}/tickets/{ticket.pk}/replies", {"message": SECRET, "internal": True}, format="json"
     )
@@ -84,11 +86,15 @@ def test_client_cannot_write_internal_note(ticket, member_api):
 
 def test_guest_reads_but_cannot_reply(ticket, guest_api):
     assert guest_api.get(f"{API}/tickets/{ticket.pk}/replies").status_code == 200
-    response = guest_api.post(f"{API}/tickets/{ticket.pk}/replies", {"message": "hi"}, format="json")
+    response = guest_api.post(
+        f"{API}/tickets/{ticket.pk}/replies", {"message": "hi"}, format="json"
+    )
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("body", [{}, {"message": ""}, {"message": "   "}, {"message": "x", "internal": "maybe"}])
+@pytest.mark.parametrize(
+    "body", [{}, {"message": ""}, {"message": "   "}, {"message": "x", "internal": "maybe"}]
+)
 def test_reply_validation(ticket, member_api, body):
     response = member_api.post(f"{API}/tickets/{ticket.pk}/replies", body, format="json")
     assert response.status_code == 422
@@ -150,15 +156,20 @@ def test_staff_assigns_and_unassigns(ticket, staff_api, staff2):
     )
     assert response.status_code == 200, response.content
     assert response.json()["data"]["assignee_id"] == staff2.pk
-    response = staff_api.post(f"{API}/tickets/{ticket.pk}/assign", {"assignee_id": None}, format="json")
+    response = staff_api.post(
+        f"{API}/tickets/{ticket.pk}/assign", {"assignee_id": None}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["data"]["assignee_id"] is None
 
 
 def test_assign_rules(ticket, staff_api, member_api, member, staff2):
-    assert member_api.post(
-        f"{API}/tickets/{ticket.pk}/assign", {"assignee_id": staff2.pk}, format="json"
-    ).status_code == 403
+    assert (
+        member_api.post(
+            f"{API}/tickets/{ticket.pk}/assign", {"assignee_id": staff2.pk}, format="json"
+        ).status_code
+        == 403
+    )
     not_staff = staff_api.post(
         f"{API}/tickets/{ticket.pk}/assign", {"assignee_id": member.pk}, format="json"
     )
@@ -221,9 +232,18 @@ def test_rating_range_422(make_ticket, staff, member_api, rating):
 
 def test_rating_only_by_members(make_ticket, staff, staff_api, guest_api, owner_api):
     ticket = move(make_ticket(), staff, "resolve")
-    assert staff_api.post(f"{API}/tickets/{ticket.pk}/rate", {"rating": 5}, format="json").status_code == 403
-    assert guest_api.post(f"{API}/tickets/{ticket.pk}/rate", {"rating": 5}, format="json").status_code == 403
-    assert owner_api.post(f"{API}/tickets/{ticket.pk}/rate", {"rating": 5}, format="json").status_code == 200
+    assert (
+        staff_api.post(f"{API}/tickets/{ticket.pk}/rate", {"rating": 5}, format="json").status_code
+        == 403
+    )
+    assert (
+        guest_api.post(f"{API}/tickets/{ticket.pk}/rate", {"rating": 5}, format="json").status_code
+        == 403
+    )
+    assert (
+        owner_api.post(f"{API}/tickets/{ticket.pk}/rate", {"rating": 5}, format="json").status_code
+        == 200
+    )
 
 
 # --- PATCH -----------------------------------------------------------------------------------
@@ -288,5 +308,8 @@ def test_patch_closed_ticket_409(make_ticket, staff, staff_api):
 
 
 def test_put_and_delete_not_allowed(ticket, staff_api):
-    assert staff_api.put(f"{API}/tickets/{ticket.pk}", {"title": "x"}, format="json").status_code == 405
+    assert (
+        staff_api.put(f"{API}/tickets/{ticket.pk}", {"title": "x"}, format="json").status_code
+        == 405
+    )
     assert staff_api.delete(f"{API}/tickets/{ticket.pk}").status_code == 405

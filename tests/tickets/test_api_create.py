@@ -84,7 +84,10 @@ def test_seed_001_post_environment_tickets(member_api, environment):
     ticket = Ticket.objects.get(pk=payload["data"]["id"])
     assert ticket.entitlement == environment.entitlement
     # Listed under the environment, with or without a trailing slash.
-    for url in (f"{API}/environments/{environment.pk}/tickets", f"{API}/environments/{environment.pk}/tickets/"):
+    for url in (
+        f"{API}/environments/{environment.pk}/tickets",
+        f"{API}/environments/{environment.pk}/tickets/",
+    ):
         listed = member_api.get(url)
         assert listed.status_code == 200
         assert [t["id"] for t in listed.json()["data"]] == [ticket.pk]
@@ -177,7 +180,9 @@ def test_matrix_client_inactive_entitlement_409(member_api, org, status):
 
 def test_matrix_client_decommissioned_environment_409(member_api, env_entitlement):
     environment = EnvironmentFactory(
-        entitlement=env_entitlement, organization=env_entitlement.organization, status="decommissioned"
+        entitlement=env_entitlement,
+        organization=env_entitlement.organization,
+        status="decommissioned",
     )
     via_env = member_api.post(
         f"{API}/environments/{environment.pk}/tickets", SEED_000_REQUEST, format="json"
@@ -192,7 +197,9 @@ def test_matrix_client_decommissioned_environment_409(member_api, env_entitlemen
 
 def test_staff_creates_on_decommissioned_environment(staff_api, env_entitlement):
     environment = EnvironmentFactory(
-        entitlement=env_entitlement, organization=env_entitlement.organization, status="decommissioned"
+        entitlement=env_entitlement,
+        organization=env_entitlement.organization,
+        status="decommissioned",
     )
     response = staff_api.post(
         f"{API}/environments/{environment.pk}/tickets", SEED_000_REQUEST, format="json"
@@ -207,7 +214,9 @@ def test_client_cannot_create_against_service(member_api, service):
     assert response.status_code == 403
 
 
-def test_staff_creates_against_service_and_environment(staff_api, service, environment, member, staff2):
+def test_staff_creates_against_service_and_environment(
+    staff_api, service, environment, member, staff2
+):
     by_service = staff_api.post(
         f"{API}/tickets",
         {
@@ -282,7 +291,10 @@ def test_staff_standalone_entitlement_takes_header_org(staff, org):
         ({"title": "t", "description": "d"}, "entitlement_id"),
         ({"title": "t", "description": "d", "entitlement_id": "abc"}, "entitlement_id"),
         ({"title": "t", "description": "d", "entitlement_id": 999999}, "entitlement_id"),
-        ({"title": "t", "description": "d", "entitlement_id": "ENT", "priority": "asap"}, "priority"),
+        (
+            {"title": "t", "description": "d", "entitlement_id": "ENT", "priority": "asap"},
+            "priority",
+        ),
         ({"title": "x" * 201, "description": "d", "entitlement_id": "ENT"}, "title"),
     ],
 )
@@ -357,7 +369,9 @@ def test_system_fields_sent_by_a_client_are_ignored(member_api, env_entitlement,
 
 
 @pytest.mark.parametrize("field", ["assignee_id", "requester_id"])
-def test_staff_only_fields_sent_by_a_client_are_refused(member_api, env_entitlement, staff, owner, field):
+def test_staff_only_fields_sent_by_a_client_are_refused(
+    member_api, env_entitlement, staff, owner, field
+):
     value = staff.pk if field == "assignee_id" else owner.pk
     response = member_api.post(
         f"{API}/tickets",
@@ -395,6 +409,8 @@ def test_unauthenticated_401(anon):
 
 
 def test_service_factory_other_org_service_tickets_404(member_api, other_org):
-    theirs = ServiceFactory(entitlement=EntitlementFactory(organization=other_org, entitlement_class="SVC"))
+    theirs = ServiceFactory(
+        entitlement=EntitlementFactory(organization=other_org, entitlement_class="SVC")
+    )
     response = member_api.get(f"{API}/services/{theirs.pk}/tickets")
     assert response.status_code == 404

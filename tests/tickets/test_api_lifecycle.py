@@ -68,6 +68,9 @@ def test_staff_transitions(status, name, make_ticket, staff, staff_api):
 
 
 CLIENT_MAY = {
+    ("open", "resolve"),
+    ("in_progress", "resolve"),
+    ("waiting", "resolve"),
     ("resolved", "close"),
     ("resolved", "reopen"),
     ("open", "cancel"),
@@ -136,7 +139,12 @@ def test_reopen_records_reason_and_clears_resolution(make_ticket, staff, member_
 def test_full_lifecycle_history(make_ticket, staff, staff_api, member_api, member):
     ticket = make_ticket()
     for name in ["start", "wait", "start", "resolve", "reopen", "resolve"]:
-        assert staff_api.post(f"{API}/tickets/{ticket.pk}/{name}", {"reason": "r"}, format="json").status_code == 200
+        assert (
+            staff_api.post(
+                f"{API}/tickets/{ticket.pk}/{name}", {"reason": "r"}, format="json"
+            ).status_code
+            == 200
+        )
     assert member_api.post(f"{API}/tickets/{ticket.pk}/close").status_code == 200
     history = member_api.get(f"{API}/tickets/{ticket.pk}/history/").json()["data"]
     assert [(h["from_status"], h["to_status"]) for h in history] == [
@@ -212,9 +220,11 @@ def test_concurrent_different_transitions_one_wins(make_ticket, staff, member, o
     names = ["close", "reopen"]
     statuses = _run_in_threads(
         2,
-        lambda i: clients[i]
-        .post(f"{API}/tickets/{ticket.pk}/{names[i]}", {"reason": "r"}, format="json")
-        .status_code,
+        lambda i: (
+            clients[i]
+            .post(f"{API}/tickets/{ticket.pk}/{names[i]}", {"reason": "r"}, format="json")
+            .status_code
+        ),
     )
     assert sorted(statuses) == [200, 409]
     assert TicketStatusChange.objects.filter(subject=ticket).count() == 3

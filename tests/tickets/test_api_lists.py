@@ -57,7 +57,9 @@ def test_detail_fields(ticket, member_api, env_entitlement, org, member):
     assert member_api.get(f"{API}/tickets/{ticket.pk}/").status_code == 200
 
 
-def test_clients_see_every_ticket_of_their_org(make_ticket, owner, member_api, guest_api, other_ticket):
+def test_clients_see_every_ticket_of_their_org(
+    make_ticket, owner, member_api, guest_api, other_ticket
+):
     mine = make_ticket()
     owners = make_ticket(actor=owner)
     for api in (member_api, guest_api):
@@ -124,7 +126,9 @@ def test_other_orgs_ticket_is_404_for_clients(method, path, other_ticket, owner_
 
 
 @pytest.mark.parametrize(("method", "path"), CROSS_ORG + STAFF_CROSS_ORG)
-def test_other_orgs_ticket_is_404_for_staff_in_an_org(method, path, other_ticket, staff, org, staff2):
+def test_other_orgs_ticket_is_404_for_staff_in_an_org(
+    method, path, other_ticket, staff, org, staff2
+):
     body = {"message": "x", "reason": "x", "rating": 5, "title": "x", "assignee_id": staff2.pk}
     response = getattr(client_for(staff, org), method)(
         API + path.format(id=other_ticket.pk), body, format="json"
@@ -183,7 +187,10 @@ def _ids(api, query):
 def test_filters(spread, member_api, environment, service, staff2):
     s = spread
     assert set(_ids(member_api, "status=open")) == {s["open"].pk, s["service"].pk}
-    assert set(_ids(member_api, "status=in_progress,waiting")) == {s["progress"].pk, s["waiting"].pk}
+    assert set(_ids(member_api, "status=in_progress,waiting")) == {
+        s["progress"].pk,
+        s["waiting"].pk,
+    }
     assert set(_ids(member_api, "priority=urgent")) == {s["open"].pk}
     assert set(_ids(member_api, "priority=low,high")) == {s["waiting"].pk, s["progress"].pk}
     assert set(_ids(member_api, f"environment_id={environment.pk}")) == {

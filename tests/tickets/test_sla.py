@@ -34,9 +34,7 @@ def _sla(client, ticket) -> str:
         ("free", "low", None, None),
     ],
 )
-def test_due_times_per_tier_and_priority(
-    member_api, org, tier, priority, response, resolution
-):
+def test_due_times_per_tier_and_priority(member_api, org, tier, priority, response, resolution):
     entitlement = EntitlementFactory(organization=org, entitlement_class="ENV", sla_tier=tier)
     created = member_api.post(
         f"{API}/tickets",
@@ -81,7 +79,9 @@ def test_waiting_three_hours_is_due_three_hours_later(make_ticket, staff, staff_
     ticket.refresh_from_db()
     assert ticket.paused_at is None
     assert ticket.paused_seconds == pytest.approx(3 * 3600, abs=2)
-    assert ticket.response_due_at - response_due == pytest.approx(timedelta(hours=3), abs=timedelta(seconds=2))
+    assert ticket.response_due_at - response_due == pytest.approx(
+        timedelta(hours=3), abs=timedelta(seconds=2)
+    )
     assert ticket.resolution_due_at - resolution_due == pytest.approx(
         timedelta(hours=3), abs=timedelta(seconds=2)
     )
@@ -268,9 +268,12 @@ def test_python_and_sql_agree(make_ticket, staff, member):
         move(make_ticket(), staff, "resolve"),
         move(backdate(make_ticket(), timedelta(days=4)), staff, "resolve", "close"),
         move(make_ticket(), staff, "cancel"),
-        make_ticket(priority="low", entitlement=EntitlementFactory(
-            organization=member.memberships.first().organization, sla_tier="free"
-        )),
+        make_ticket(
+            priority="low",
+            entitlement=EntitlementFactory(
+                organization=member.memberships.first().organization, sla_tier="free"
+            ),
+        ),
     ]
     replied = make_ticket()
     actions.ticket_reply(ticket=replied, author=staff, message="x")

@@ -108,7 +108,7 @@ class EnvironmentTicketCreatedSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReplySerializer(serializers.ModelSerializer):
+class TicketReplySerializer(serializers.ModelSerializer):
     author_id = serializers.IntegerField(read_only=True, allow_null=True)
     author_name = serializers.SerializerMethodField()
     author_is_staff = serializers.SerializerMethodField()
@@ -264,19 +264,19 @@ class TicketUpdateInput(serializers.Serializer):
         return data
 
 
-class TransitionInput(serializers.Serializer):
+class TicketTransitionInput(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class ReplyInput(serializers.Serializer):
+class TicketReplyInput(serializers.Serializer):
     message = serializers.CharField()
     internal = serializers.BooleanField(required=False, default=False)
 
 
-class AssignInput(serializers.Serializer):
+class TicketAssignInput(serializers.Serializer):
     assignee_id = _IdField(scope_name="assignee", allow_null=True)
 
 
-class RateInput(serializers.Serializer):
+class TicketRateInput(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)

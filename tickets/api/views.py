@@ -92,6 +92,7 @@ class TicketViewSet(
 
     @extend_schema(request=s.TicketCreateInput, responses={201: s.TicketCreatedSerializer})
     def create(self, request: Request) -> Response:
+        """Open a service request (seed 000); clients against an active ENV entitlement."""
         self._refuse_staff_only(request, s.TicketCreateInput.STAFF_ONLY)
         inp = s.TicketCreateInput(data=request.data, context=self._context())
         inp.is_valid(raise_exception=True)
@@ -102,6 +103,7 @@ class TicketViewSet(
 
     @extend_schema(request=s.TicketUpdateInput, responses={200: s.TicketSerializer})
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        """Staff: change title, description, priority (due times follow), due_at, assignee."""
         ticket = self.get_object()
         inp = s.TicketUpdateInput(data=request.data, context=self._context())
         inp.is_valid(raise_exception=True)
@@ -112,74 +114,87 @@ class TicketViewSet(
         """The ticket as the list shows it (annotated), after a change."""
         return self.get_serializer(self.get_queryset().get(pk=ticket.pk)).data
 
-    @extend_schema(methods=["get"], request=None, responses={200: s.ReplySerializer(many=True)})
-    @extend_schema(methods=["post"], request=s.ReplyInput, responses={201: s.ReplySerializer})
+    @extend_schema(
+        methods=["get"], request=None, responses={200: s.TicketReplySerializer(many=True)}
+    )
+    @extend_schema(
+        methods=["post"], request=s.TicketReplyInput, responses={201: s.TicketReplySerializer}
+    )
     @action(detail=True, methods=["get", "post"])
     def replies(self, request: Request, pk: str | None = None) -> Response:
+        """The conversation, oldest first (internal notes for staff only); POST adds to it."""
         ticket = self.get_object()
         if request.method == "GET":
             page = self.paginate_queryset(visible_replies(ticket, request.user))
-            return self.get_paginated_response(s.ReplySerializer(page, many=True).data)
-        inp = s.ReplyInput(data=request.data)
+            return self.get_paginated_response(s.TicketReplySerializer(page, many=True).data)
+        inp = s.TicketReplyInput(data=request.data)
         inp.is_valid(raise_exception=True)
         reply = actions.ticket_reply(ticket=ticket, author=request.user, **inp.validated_data)
-        return respond(s.ReplySerializer(reply).data, status=201, message="Reply added")
+        return respond(s.TicketReplySerializer(reply).data, status=201, message="Reply added")
 
     def _transition(self, request: Request, name: str) -> Response:
         ticket = self.get_object()
-        inp = s.TransitionInput(data=request.data)
+        inp = s.TicketTransitionInput(data=request.data)
         inp.is_valid(raise_exception=True)
         ticket = actions.ticket_transition(
             ticket=ticket, name=name, actor=request.user, reason=inp.validated_data["reason"]
         )
         return respond(self._fresh(ticket), message=TRANSITION_MESSAGES[name])
 
-    @extend_schema(request=s.TransitionInput, responses={200: s.TicketSerializer})
+    @extend_schema(request=s.TicketTransitionInput, responses={200: s.TicketSerializer})
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str | None = None) -> Response:
+        """Staff: open or waiting → in_progress (the SLA clock resumes)."""
         return self._transition(request, "start")
 
-    @extend_schema(request=s.TransitionInput, responses={200: s.TicketSerializer})
+    @extend_schema(request=s.TicketTransitionInput, responses={200: s.TicketSerializer})
     @action(detail=True, methods=["post"])
     def wait(self, request: Request, pk: str | None = None) -> Response:
+        """Staff: in_progress → waiting (the SLA clock pauses)."""
         return self._transition(request, "wait")
 
-    @extend_schema(request=s.TransitionInput, responses={200: s.TicketSerializer})
+    @extend_schema(request=s.TicketTransitionInput, responses={200: s.TicketSerializer})
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str | None = None) -> Response:
+        """Staff: open, in_progress or waiting → resolved."""
         return self._transition(request, "resolve")
 
-    @extend_schema(request=s.TransitionInput, responses={200: s.TicketSerializer})
+    @extend_schema(request=s.TicketTransitionInput, responses={200: s.TicketSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
+        """Staff or client: resolved → closed (terminal)."""
         return self._transition(request, "close")
 
-    @extend_schema(request=s.TransitionInput, responses={200: s.TicketSerializer})
+    @extend_schema(request=s.TicketTransitionInput, responses={200: s.TicketSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
+        """Staff: any non-terminal → cancelled; clients until the request is resolved."""
         return self._transition(request, "cancel")
 
-    @extend_schema(request=s.TransitionInput, responses={200: s.TicketSerializer})
+    @extend_schema(request=s.TicketTransitionInput, responses={200: s.TicketSerializer})
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str | None = None) -> Response:
+        """Staff or client: resolved → open; `reason` is required."""
         return self._transition(request, "reopen")
 
-    @extend_schema(request=s.AssignInput, responses={200: s.TicketSerializer})
+    @extend_schema(request=s.TicketAssignInput, responses={200: s.TicketSerializer})
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
+        """Staff: assign to an active staff user (`assignee_id: null` unassigns)."""
         ticket = self.get_object()
-        inp = s.AssignInput(data=request.data, context=self._context())
+        inp = s.TicketAssignInput(data=request.data, context=self._context())
         inp.is_valid(raise_exception=True)
         ticket = actions.ticket_assign(
             ticket=ticket, actor=request.user, assignee=inp.validated_data["assignee_id"]
         )
         return respond(self._fresh(ticket), message="Service request assigned")
 
-    @extend_schema(request=s.RateInput, responses={200: s.TicketSerializer})
+    @extend_schema(request=s.TicketRateInput, responses={200: s.TicketSerializer})
     @action(detail=True, methods=["post"])
     def rate(self, request: Request, pk: str | None = None) -> Response:
+        """Members: rate a resolved or closed request 1..5; a new rating replaces the old."""
         ticket = self.get_object()
-        inp = s.RateInput(data=request.data)
+        inp = s.TicketRateInput(data=request.data)
         inp.is_valid(raise_exception=True)
         ticket = actions.ticket_rate(ticket=ticket, actor=request.user, **inp.validated_data)
         return respond(self._fresh(ticket), message="Thank you for your rating")
@@ -219,10 +234,11 @@ class EnvironmentTicketViewSet(TicketQueryMixin, OrgScopedViewSet):
         )
 
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
-        return super().scope_queryset(qs).filter(environment_id=self.kwargs["environment_pk"])
+        return super().scope_queryset(qs).filter(environment_id=self.kwargs.get("environment_pk"))
 
     @extend_schema(parameters=LIST_PARAMETERS, responses={200: s.TicketSerializer(many=True)})
     def list(self, request: Request, environment_pk: str) -> Response:
+        """Service requests linked to the environment (seed 001)."""
         self._environment()  # another organization's environment: 404
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -232,6 +248,7 @@ class EnvironmentTicketViewSet(TicketQueryMixin, OrgScopedViewSet):
         responses={201: s.EnvironmentTicketCreatedSerializer},
     )
     def create(self, request: Request, environment_pk: str) -> Response:
+        """Open a service request for the environment (seed 001)."""
         environment = self._environment()
         self._refuse_staff_only(request, s.EnvironmentTicketCreateInput.STAFF_ONLY)
         inp = s.EnvironmentTicketCreateInput(data=request.data, context=self._context())
@@ -251,10 +268,11 @@ class ServiceTicketViewSet(TicketQueryMixin, OrgScopedViewSet):
     serializer_class = s.TicketSerializer
 
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
-        return super().scope_queryset(qs).filter(service_id=self.kwargs["service_pk"])
+        return super().scope_queryset(qs).filter(service_id=self.kwargs.get("service_pk"))
 
     @extend_schema(parameters=LIST_PARAMETERS, responses={200: s.TicketSerializer(many=True)})
     def list(self, request: Request, service_pk: str) -> Response:
+        """Service requests of the service (seed 000)."""
         get_object_or_404(Service.objects.for_org(self.org), pk=service_pk)  # other org: 404
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
