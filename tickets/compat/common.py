@@ -47,9 +47,8 @@ class CompatView(APIView):
         if status == 422 and fields:
             first = next(iter(fields))
             messages = fields[first]
-            detail = (
-                f"{first}: {messages[0] if isinstance(messages, list) and messages else messages}"
-            )
+            message = str(messages[0] if isinstance(messages, list) and messages else messages)
+            detail = message if first in message else f"{first}: {message}"
         set_rollback()
         response = Response(self.error_body(status, detail, fields), status=status)
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
