@@ -16,7 +16,9 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, viewsets
 from rest_framework.request import Request
 
+from accounts.idempotency import IdempotentMixin
 from accounts.models import Company, Membership, Organization, User
+from config.conditional import ConditionalMixin
 from config.errors import Forbidden, Invalid, NotFound
 
 ORG_HEADER = "X-Middag-Organization"
@@ -131,10 +133,12 @@ class OrgAccess(permissions.BasePermission):
         return True
 
 
-class OrgScopedViewSet(viewsets.GenericViewSet):
+class OrgScopedViewSet(IdempotentMixin, ConditionalMixin, viewsets.GenericViewSet):
     """Base of every organization-owned API: set `model`, extend `scope_queryset()`.
 
-    Never override get_queryset: it is where organization scoping happens, once.
+    Never override get_queryset: it is where organization scoping happens, once. The same goes
+    for the write guarantees: `Idempotency-Key` on POST (accounts.idempotency) and ETag /
+    `If-Match` on single objects (config.conditional) come with the base class.
     """
 
     model: type | None = None
@@ -161,6 +165,11 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
 
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
         return qs
+
+    def get_object(self):  # type: ignore[override]
+        obj = super().get_object()  # scoped by get_queryset: another org's object is a 404
+        self.check_preconditions(obj)  # If-Match, after the access checks of OrgAccess
+        return obj
 
     @property
     def is_staff(self) -> bool:

@@ -168,6 +168,11 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
+        "HelpdeskPriorityEnum": ["low", "medium", "high", "urgent"],
+        "IspPriorityEnum": [(1, 1), (2, 2), (3, 3)],
+        "IspStatusEnum": [(0, 0), (1, 1), (2, 2), (3, 3)],
+        "PriorityEnum": "tickets.models.Priority",
+        "HelpdeskBooleanEnum": ["true", "false"],
         "EntitlementStatusEnum": "entitlements.models.Entitlement.Status",
         "OrderStatusEnum": "entitlements.models.Order.Status",
         "LicenseStatusEnum": "entitlements.models.License.Status",

@@ -17,10 +17,12 @@ from rest_framework.views import APIView
 from accounts import actions
 from accounts.access import check_membership, live_membership
 from accounts.api import serializers as s
+from accounts.idempotency import IdempotentMixin
 from accounts.models import Membership, Organization, User
 from accounts.throttles import AuthEmailThrottle, AuthIPThrottle
 from accounts.tokens import TokenRejected, issue_pair, refresh_revoke, refresh_rotate
 from config.api import respond
+from config.conditional import ConditionalMixin
 from config.errors import Forbidden, NotFound
 
 
@@ -112,7 +114,11 @@ def _with_owner(qs: QuerySet) -> QuerySet:
 
 @extend_schema(tags=["organizations"])
 class OrganizationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    IdempotentMixin,
+    ConditionalMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """The caller's organizations. The organization in the path is the context here, not a header."""
 
@@ -129,6 +135,7 @@ class OrganizationViewSet(
         write = self.request.method not in permissions.SAFE_METHODS
         self.membership = live_membership(self.request.user, org)
         check_membership(self.membership, user=self.request.user, scope="organization", write=write)
+        self.check_preconditions(org)  # If-Match, once the caller may write at all
         return org
 
     @extend_schema(request=s.OrganizationInput, responses={201: s.OrganizationSerializer})

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
+from accounts.idempotency import IdempotentMixin
 from config.api import _classify
 from config.errors import Invalid
 
@@ -31,8 +32,11 @@ def helpdesk_error(status: int, message: str, fields: dict | None = None) -> dic
     return {"status": "error", "errorCode": status, "message": message}
 
 
-class CompatView(APIView):
-    """Base of the compatibility views: plain JSON in, the API's own JSON out, never HTML."""
+class CompatView(IdempotentMixin, APIView):
+    """Base of the compatibility views: plain JSON in, the API's own JSON out, never HTML.
+
+    POSTs honour `Idempotency-Key` as in the account API (accounts.idempotency).
+    """
 
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser, FormParser, MultiPartParser]

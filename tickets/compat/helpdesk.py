@@ -387,8 +387,26 @@ class TicketDetailsView(HelpdeskView):
 class CloseTicketView(HelpdeskView):
     """`close_ticket` resolves the ticket, so `reopen_ticket` can reopen it (SPEC §5)."""
 
-    @extend_schema(tags=TAGS, responses={200: ANSWER}, summary="Close ticket")
+    @extend_schema(
+        tags=TAGS,
+        responses={200: ANSWER},
+        summary="Close ticket",
+        operation_id="helpdesk_close_ticket",
+    )
     def get(self, request: Request, ticket_id: str) -> Response:
+        return self.close(request, ticket_id)
+
+    @extend_schema(
+        tags=TAGS,
+        request=None,
+        responses={200: ANSWER},
+        summary="Close ticket (POST)",
+        operation_id="helpdesk_close_ticket_post",
+    )
+    def post(self, request: Request, ticket_id: str) -> Response:
+        return self.close(request, ticket_id)
+
+    def close(self, request: Request, ticket_id: str) -> Response:
         self.check(write=True)
         ticket = self.ticket(ticket_id)
         if ticket.status in DONE:
@@ -400,8 +418,6 @@ class CloseTicketView(HelpdeskView):
             reason="Closed through the helpdesk API",
         )
         return ok("The ticket has been closed")
-
-    post = get
 
 
 class AssignTicketView(HelpdeskView):

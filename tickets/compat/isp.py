@@ -128,6 +128,7 @@ class IspTicketsView(IspView):
             )
         },
         summary="Fetch all tickets",
+        operation_id="isp_tickets_list",
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
@@ -167,6 +168,7 @@ class IspTicketsView(IspView):
         ),
         responses={201: MESSAGE},
         summary="Create ticket",
+        operation_id="isp_tickets_create",
     )
     def post(self, request: Request) -> Response:
         data = request.data
@@ -215,6 +217,7 @@ class IspTicketView(IspView):
             )
         },
         summary="Fetch ticket",
+        operation_id="isp_ticket_retrieve",
     )
     def get(self, request: Request, pk: str) -> Response:
         ticket = self.ticket(pk, request.query_params)
@@ -254,6 +257,7 @@ class IspTicketView(IspView):
         ),
         responses={200: MESSAGE},
         summary="Update ticket",
+        operation_id="isp_ticket_update",
     )
     def put(self, request: Request, pk: str) -> Response:
         ticket = self.ticket(pk, request.data)
@@ -272,7 +276,12 @@ class IspTicketView(IspView):
         actions.ticket_update(ticket=ticket, actor=request.user, **fields)
         return Response({"success": True, "message": "Ticket updated successfully"})
 
-    @extend_schema(tags=TAGS, responses={200: MESSAGE}, summary="Delete ticket")
+    @extend_schema(
+        tags=TAGS,
+        responses={200: MESSAGE},
+        summary="Delete ticket",
+        operation_id="isp_ticket_delete",
+    )
     def delete(self, request: Request, pk: str) -> Response:
         ticket = self.ticket(pk, request.query_params)
         actions.ticket_delete(ticket=ticket, actor=request.user)
@@ -293,6 +302,7 @@ class IspReplyView(IspView):
         ),
         responses={201: MESSAGE},
         summary="Reply to ticket",
+        operation_id="isp_ticket_reply",
     )
     def post(self, request: Request, pk: str) -> Response:
         ticket = self.ticket(pk, request.data)
@@ -315,6 +325,7 @@ class IspStatusView(IspView):
         ),
         responses={200: MESSAGE},
         summary="Change ticket status",
+        operation_id="isp_ticket_status",
     )
     def put(self, request: Request, pk: str) -> Response:
         ticket = self.ticket(pk, request.data)
