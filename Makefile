@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test lint format serve demo clean
+.PHONY: install run test lint format serve demo clean bench soak
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ format: install
 serve: install  ## gunicorn, as in production (set DEBUG=0 and the production variables)
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/gunicorn config.wsgi:application --bind $(HOST) --workers $${WORKERS:-2}
+
+bench: install  ## gunicorn + wrk against BENCH_TICKETS (100000) tickets in PostgreSQL, then the soak
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+soak: install  ## only the soak run (60 s, concurrency 32, mixed reads and writes)
+	$(BIN)/python -m bench.run --soak only $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles

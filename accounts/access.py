@@ -18,6 +18,7 @@ from rest_framework.request import Request
 
 from accounts.idempotency import IdempotentMixin
 from accounts.models import Company, Membership, Organization, User
+from config.api import MethodFirstMixin
 from config.conditional import ConditionalMixin
 from config.errors import Forbidden, Invalid, NotFound
 
@@ -133,7 +134,9 @@ class OrgAccess(permissions.BasePermission):
         return True
 
 
-class OrgScopedViewSet(IdempotentMixin, ConditionalMixin, viewsets.GenericViewSet):
+class OrgScopedViewSet(
+    MethodFirstMixin, IdempotentMixin, ConditionalMixin, viewsets.GenericViewSet
+):
     """Base of every organization-owned API: set `model`, extend `scope_queryset()`.
 
     Never override get_queryset: it is where organization scoping happens, once. The same goes

@@ -34,14 +34,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import IdempotencyKey
-from config.errors import Invalid
+from config.errors import Conflict, Invalid
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 
-class _Replay(Exception):  # noqa: N818 - control flow, never reaches a client as an error
+class _Replay(Exception):
     """Carries the stored answer from `initial()` to `handle_exception()`."""
 
     def __init__(self, response: Response) -> None:
@@ -86,7 +86,7 @@ def replay_response(record: IdempotencyKey) -> Response:
     return response
 
 
-def claim(request: Request) -> IdempotencyKey | None:
+def claim(request: Request, *, _attempts: int = 3) -> IdempotencyKey | None:
     """The key row of this request (inserted now), or _Replay / 422 when the key was used."""
     key = request.headers.get(HEADER)
     user = request.user
@@ -113,14 +113,18 @@ def claim(request: Request) -> IdempotencyKey | None:
         # Another request holds (or held) this key; the insert waited for it to commit.
         pass
     record = IdempotencyKey.objects.filter(user=user, key=key).first()
-    if record is None:  # the other request rolled back between our insert and this read
-        return claim(request)
+    if record is None and _attempts > 1:  # the other request rolled back meanwhile: retry
+        return claim(request, _attempts=_attempts - 1)
+    if record is None:
+        raise Conflict("Another request with this Idempotency-Key is in progress; retry.")
     if record.fingerprint != digest:
         raise Invalid(
             f"This {HEADER} was already used for a different request; use a new key.",
             field=HEADER,
             reason="IDEMPOTENCY_KEY_REUSED",
         )
+    if record.status_code is None:  # never committed without its answer; be safe anyway
+        raise Conflict("Another request with this Idempotency-Key is in progress; retry.")
     raise _Replay(replay_response(record))
 
 

@@ -95,6 +95,22 @@ class EnvelopeRenderer(JSONRenderer):
         return super().render(data, accepted_media_type, renderer_context)
 
 
+class MethodFirstMixin:
+    """405 for a method the view does not serve, before authentication, permissions or headers.
+
+    DRF checks those first, so a TRACE would be a 401, 403 or 422 depending on the caller;
+    whether an operation exists does not depend on who asks.
+    """
+
+    def initial(self, request, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        method = request.method.lower()
+        if method != "options" and (
+            method not in self.http_method_names or not hasattr(self, method)
+        ):
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
+
 class EnvelopePagination(PageNumberPagination):
     """`?page=` (default 1) and `?per_page=` (default 20, clamped to 100); bad values are 422."""
 

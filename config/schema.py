@@ -2,6 +2,7 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiParameter
 
 ENVELOPE_KEYS = ["success", "data", "meta", "message", "errors"]
 ERROR_STATUSES = {
@@ -9,27 +10,112 @@ ERROR_STATUSES = {
     "403": "AUTHORIZATION_ERROR",
     "404": "NOT_FOUND",
     "409": "CONFLICT",
+    "413": "PAYLOAD_TOO_LARGE",
+    "415": "UNSUPPORTED_MEDIA_TYPE",
     "422": "VALIDATION_ERROR",
     "429": "RATE_LIMIT",
     "500": "INTERNAL_ERROR",
+    "503": "SERVICE_UNAVAILABLE",
 }
 ACCOUNT_API_PREFIX = "/wp-json/"
+COMPAT_API_PREFIX = "/api/v1/"
+ISP_API_PREFIX = "/api/v1/tickets"  # seed 002; every other compatibility path is seed 003's
+# What the compatibility APIs answer besides their successes, each in its own wire style.
+COMPAT_ERROR_STATUSES = {
+    "401": "Not authenticated",
+    "403": "Not allowed (role, scope, staff only, organization)",
+    "404": "No such ticket, user, entitlement or organization here",
+    "409": "Not possible in the ticket's current status",
+    "413": "Request body too large",
+    "415": "Unsupported media type",
+    "422": "Invalid or missing field",
+    "429": "Throttled",
+    "500": "Unexpected error",
+    "503": "Database unavailable",
+}
+
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+    OpenApiParameter.HEADER,
+    description=(
+        "Optional, 1-255 visible ASCII characters (e.g. a UUID), per user. A retry with the same "
+        "key and request gets the first 2xx answer again (header `Idempotent-Replayed: true`) "
+        "and creates nothing; the same key with another request is a 422. Kept 24 h."
+    ),
+)
+IF_MATCH_PARAMETER = OpenApiParameter(
+    "If-Match",
+    {"type": "string", "minLength": 1},
+    OpenApiParameter.HEADER,
+    description=(
+        "Optional: the object's `ETag` from a GET. When the object changed since, the write is "
+        "refused with 412 PRECONDITION_FAILED. `*` matches any existing object."
+    ),
+)
+ETAG_HEADER = {
+    "schema": {"type": "string"},
+    "description": "Strong tag of this version of the object; send it back in `If-Match`.",
+}
 
 
 class AutoSchema(SpectacularAutoSchema):
-    """Documents the organization headers on every view that reads them (`uses_org_header`)."""
+    """Documents the organization headers (`uses_org_header`), Idempotency-Key, ETag/If-Match."""
+
+    def _takes_if_match(self) -> bool:
+        from config.conditional import ConditionalMixin
+
+        return (
+            isinstance(self.view, ConditionalMixin)
+            and self.method in ("PUT", "PATCH", "DELETE", "POST")
+            and "{id}" in self.path
+        )
 
     def get_override_parameters(self) -> list:
         from accounts.access import COMPANY_HEADER_PARAMETER, ORG_HEADER_PARAMETER
+        from accounts.idempotency import IdempotentMixin
 
         parameters = list(super().get_override_parameters())
+        headers = []
         if getattr(self.view, "uses_org_header", False):
-            headers = [ORG_HEADER_PARAMETER]
+            headers.append(ORG_HEADER_PARAMETER)
             if getattr(self.view, "action", None) == "list" or self._is_list_view():
                 headers.append(COMPANY_HEADER_PARAMETER)
-            # The view's own declarations come last, so they win on the same name.
-            parameters = [*headers, *parameters]
-        return parameters
+        if isinstance(self.view, IdempotentMixin) and self.method in self.view.idempotent_methods:
+            headers.append(IDEMPOTENCY_KEY_PARAMETER)
+        if self._takes_if_match():
+            headers.append(IF_MATCH_PARAMETER)
+        # The view's own declarations come last, so they win on the same name.
+        return [*headers, *parameters]
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):  # type: ignore[override]
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        from config.conditional import ConditionalMixin
+
+        responses = operation.get("responses", {})
+        if (
+            isinstance(self.view, ConditionalMixin)
+            and getattr(self.view, "action", None) in self.view.etag_actions
+        ):
+            for code, response in responses.items():
+                if str(code).startswith("2"):
+                    response.setdefault("headers", {})["ETag"] = ETAG_HEADER
+        if self._takes_if_match():
+            responses.setdefault(
+                "412",
+                {
+                    "description": "PRECONDITION_FAILED: If-Match names an older version.",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ErrorEnvelope"}
+                        }
+                    },
+                },
+            )
+        return operation
 
 
 class JWTScheme(OpenApiAuthenticationExtension):
@@ -93,6 +179,25 @@ def envelope_postprocessing_hook(result, generator, request, public):
             },
         },
     }
+    components["IspError"] = {
+        "type": "object",
+        "required": ["success", "message"],
+        "properties": {
+            "success": {"type": "boolean", "enum": [False]},
+            "message": {"type": "string"},
+            "errors": {"type": "object"},
+        },
+    }
+    components["HelpdeskError"] = {
+        "type": "object",
+        "required": ["status", "errorCode", "message"],
+        "properties": {
+            "status": {"type": "string", "enum": ["error"]},
+            "errorCode": {"type": "integer"},
+            "message": {"type": "string"},
+        },
+    }
+    _allow_blank_uris(components)
     # The account API is written without trailing slashes (SPEC §1); both spellings are served,
     # and a router's optional "/?" would otherwise be documented as a mandatory "/".
     result["paths"] = {
@@ -100,6 +205,9 @@ def envelope_postprocessing_hook(result, generator, request, public):
         for path, operations in result.get("paths", {}).items()
     }
     for path, operations in result["paths"].items():
+        if path.startswith(COMPAT_API_PREFIX):
+            _document_compat_errors(path, operations)
+            continue
         if not path.startswith(ACCOUNT_API_PREFIX):
             continue
         for operation in operations.values():
@@ -128,3 +236,37 @@ def envelope_postprocessing_hook(result, generator, request, public):
                     },
                 )
     return result
+
+
+def _document_compat_errors(path: str, operations: dict) -> None:
+    """The compatibility APIs' error answers: `{success, message}` (seed 002) or
+    `{status, errorCode, message}` (seed 003)."""
+    name = "IspError" if path.startswith(ISP_API_PREFIX) else "HelpdeskError"
+    for operation in operations.values():
+        if not isinstance(operation, dict) or "responses" not in operation:
+            continue
+        for code, description in COMPAT_ERROR_STATUSES.items():
+            operation["responses"].setdefault(
+                code,
+                {
+                    "description": description,
+                    "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}
+                    },
+                },
+            )
+
+
+def _allow_blank_uris(components: dict) -> None:
+    """Optional URL fields are stored blank (""), which is no `uri`: document both."""
+    for component in components.values():
+        for name, prop in list(component.get("properties", {}).items()):
+            if prop.get("format") == "uri" and prop.get("type") == "string":
+                extra = {k: v for k, v in prop.items() if k not in ("type", "format", "maxLength")}
+                component["properties"][name] = {
+                    **extra,
+                    "anyOf": [
+                        {k: v for k, v in prop.items() if k in ("type", "format", "maxLength")},
+                        {"type": "string", "maxLength": 0},
+                    ],
+                }

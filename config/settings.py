@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from config.keys import dev_secret_key, load_jwt_keys
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before anything that may answer (CommonMiddleware)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -61,6 +64,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# The benchmark's floor view (bench/floor.py) is routed only when asked for; never in production.
+if env.bool("BENCH_FLOOR", default=False):
+    ROOT_URLCONF = "bench.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 APPEND_SLASH = False  # the API serves both spellings itself, never through a redirect
 
@@ -124,6 +130,21 @@ TICKET_AUTO_CLOSE_DAYS = env.int("TICKET_AUTO_CLOSE_DAYS", default=7)
 
 API_THROTTLE_AUTH = env.str("API_THROTTLE_AUTH", default="5/min")
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+# A retried POST with the same Idempotency-Key replays the first answer for this long (seconds).
+IDEMPOTENCY_KEY_TTL = env.int("IDEMPOTENCY_KEY_TTL", default=24 * 3600)
+
+# Browsers on these origins may call the APIs (bearer tokens, no cookies): e.g.
+# CORS_ALLOWED_ORIGINS=https://portal.middag.example,https://app.middag.example
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/(?:wp-json|api)/.*$"
+CORS_ALLOW_HEADERS = (
+    *cors_default_headers,
+    "x-middag-organization",
+    "x-middag-company",
+    "idempotency-key",
+    "if-match",
+)
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Idempotent-Replayed"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -88,6 +88,12 @@ class TicketQuerySet(OrgQuerySet):
                 default=Value(0),
                 output_field=IntegerField(),
             )
+        )
+
+    def with_related_names(self) -> TicketQuerySet:
+        """Annotate `entitlement_code` and `category_name` (joined in the same query)."""
+        return self.annotate(
+            entitlement_code=F("entitlement__code"), category_name=F("category__name")
         )
 
     def unresolved(self) -> TicketQuerySet:

@@ -18,7 +18,9 @@ class StableOrderingFilter(filters.OrderingFilter):
 
 class EntitlementFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Entitlement.Status.choices)
-    search = filters.CharFilter(method="filter_search", help_text="Code or product name.")
+    search = filters.CharFilter(
+        method="filter_search", max_length=200, help_text="Code or product name."
+    )
     # Only indexed columns (see Entitlement.Meta.indexes).
     ordering = StableOrderingFilter(fields=["created_at", "expires_at", "code", "product_name"])
 

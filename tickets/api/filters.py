@@ -7,6 +7,7 @@ organization's id is a 422 rather than a silent empty page.
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django_filters import rest_framework as filters
 
 from accounts.models import Organization, User
@@ -25,7 +26,10 @@ class TicketFilter(filters.FilterSet):
     status = ChoiceInFilter(choices=Ticket.Status.choices, lookup_expr="in")
     priority = ChoiceInFilter(choices=Priority.choices, lookup_expr="in")
     sla_status = ChoiceInFilter(
-        field_name="sla_status", choices=[(s, s) for s in SLA_STATUSES], lookup_expr="in"
+        field_name="sla_status",
+        choices=[(s, s) for s in SLA_STATUSES],
+        lookup_expr="in",
+        method="filter_sla_status",
     )
     entitlement_id = filters.ModelChoiceFilter(
         field_name="entitlement", queryset=Entitlement.objects.none()
@@ -72,10 +76,21 @@ class TicketFilter(filters.FilterSet):
             return queryset
         return queryset.filter(Q(number__icontains=value) | Q(title__icontains=value))
 
+    def filter_sla_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        # The SQL form of sla_status is annotated only when filtered on: building and compiling
+        # it costs more than the rest of a page, and the serializer derives the same value in
+        # Python (tickets.sla.current_sla_status, the same rules).
+        if "sla_status" not in queryset.query.annotations:
+            queryset = queryset.with_sla_status(timezone.now())
+        return queryset.filter(sla_status__in=value)
+
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        ordering = self.form.cleaned_data.get("ordering") or []
+        if any(key.lstrip("-") == "priority" for key in ordering):
+            queryset = queryset.with_priority_rank()  # only when ordering by priority
         queryset = super().filter_queryset(queryset)
         # A stable order within equal sort keys, so pages never overlap.
-        if self.form.cleaned_data.get("ordering"):
+        if ordering:
             queryset = queryset.order_by(*queryset.query.order_by, "-id")
         return queryset
 
@@ -87,3 +102,13 @@ class OrgFilterBackend(filters.DjangoFilterBackend):
         kwargs = super().get_filterset_kwargs(request, queryset, view)
         kwargs["org"] = getattr(view, "org", None)
         return kwargs
+
+    def filter_queryset(self, request, queryset: QuerySet, view) -> QuerySet:
+        # No filter asked for (a first page, a detail): building and validating the filter set
+        # would leave the queryset as it is, so skip it.
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not any(
+            name in filterset_class.base_filters for name in request.query_params
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

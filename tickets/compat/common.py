@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
 from accounts.idempotency import IdempotentMixin
-from config.api import _classify
+from config.api import MethodFirstMixin, _classify
 from config.errors import Invalid
 
 
@@ -32,7 +32,7 @@ def helpdesk_error(status: int, message: str, fields: dict | None = None) -> dic
     return {"status": "error", "errorCode": status, "message": message}
 
 
-class CompatView(IdempotentMixin, APIView):
+class CompatView(MethodFirstMixin, IdempotentMixin, APIView):
     """Base of the compatibility views: plain JSON in, the API's own JSON out, never HTML.
 
     POSTs honour `Idempotency-Key` as in the account API (accounts.idempotency).
@@ -42,6 +42,12 @@ class CompatView(IdempotentMixin, APIView):
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     permission_classes = [permissions.IsAuthenticated]
     error_body = staticmethod(isp_error)
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        # The views read named fields: a JSON array or scalar body is a 422, not a crash.
+        if request.method in ("POST", "PUT", "PATCH") and not hasattr(request.data, "get"):
+            raise Invalid("The request body must be a JSON object or a form.")
 
     def get_exception_handler(self):
         return self.handle_compat_exception

@@ -50,6 +50,16 @@ ANSWER = inline_serializer(
 )
 
 
+TICKET_LIST = inline_serializer(
+    "HelpdeskTicketList",
+    {
+        "status": serializers.ChoiceField(choices=["success"]),
+        "errorCode": serializers.IntegerField(),
+        "data": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
 def ok(message, **extra) -> Response:
     return Response({"status": "success", "errorCode": 200, "message": message, **extra})
 
@@ -234,7 +244,7 @@ def _ticket_row(ticket: Ticket) -> dict:
 class GetTicketsView(HelpdeskView):
     """`get_tickets/<userId>[/<status>[/<assigned_admin>]]`; POST adds fromDate/toDate."""
 
-    @extend_schema(tags=TAGS, responses={200: ANSWER}, summary="Get tickets by status")
+    @extend_schema(tags=TAGS, responses={200: TICKET_LIST}, summary="Get tickets by status")
     def get(
         self, request: Request, user_id: str, status: str = "", assigned_admin: str = ""
     ) -> Response:
@@ -249,7 +259,7 @@ class GetTicketsView(HelpdeskView):
                 "toDate": serializers.CharField(required=False, help_text="dd-mm-yyyy H:m"),
             },
         ),
-        responses={200: ANSWER},
+        responses={200: TICKET_LIST},
         summary="Get tickets by status and dates",
     )
     def post(

@@ -1,0 +1,161 @@
+"""Run under the benchmark's settings (same database): pick ids, issue tokens, count SQL queries.
+
+Prints one JSON object for bench/run.py: the ids and bearer tokens of the client and the staff
+agent, the ticket count, the soak run's request targets, and for every scenario the number of
+SQL queries one request makes, counted in-process with CaptureQueriesContext through Django's
+test client (at the default page size and at per_page=100 for lists).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+
+import django
+
+TRANSACTION = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT)\b", re.I)
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Organization, User
+    from accounts.tokens import issue_pair
+    from bench.scenarios import scenarios, with_page_size
+    from entitlements.models import Entitlement
+    from tickets.management.commands.load_scale_data import CLIENT_EMAIL, STAFF_EMAIL
+    from tickets.models import Ticket
+
+    cleanup_previous_runs()
+    org = Organization.objects.get(slug="scale-0001")
+    client_user = User.objects.get(email=CLIENT_EMAIL)
+    staff = User.objects.get(email=STAFF_EMAIL)
+    entitlement = (
+        Entitlement.objects.filter(
+            organization=org,
+            entitlement_class="ENV",
+            status="active",
+            environment__status="active",
+        )
+        .order_by("id")
+        .first()
+    )
+    recent = list(
+        Ticket.objects.filter(organization=org)
+        .order_by("-created_at", "-id")
+        .values_list("id", flat=True)[:200]
+    )
+    open_ids = list(
+        Ticket.objects.filter(organization=org, status__in=["open", "in_progress", "waiting"])
+        .order_by("-created_at")
+        .values_list("id", flat=True)[:50]
+    )
+    soak_ids = soak_targets(client_user, entitlement)
+    ids = {
+        "org_id": org.pk,
+        "client_id": client_user.pk,
+        "staff_id": staff.pk,
+        "entitlement_id": entitlement.pk,
+        "ticket_id": recent[len(recent) // 2],
+        "recent_ticket_ids": recent,
+        "open_ticket_ids": open_ids or recent[:10],
+        "soak_ticket_ids": soak_ids,
+    }
+    tokens = {
+        "client": issue_pair(client_user, org)["access_token"],
+        "staff": issue_pair(staff)["access_token"],
+    }
+    headers = {
+        "client": {
+            "Authorization": f"Bearer {tokens['client']}",
+            "X-Middag-Organization": str(org.pk),
+        },
+        "staff": {"Authorization": f"Bearer {tokens['staff']}"},
+    }
+
+    def count(scenario: dict, path: str) -> int:
+        http = Client()
+        call = {"path": path, "headers": headers[scenario["caller"]]}
+        if scenario["body"]:
+            call.update(data=scenario["body"], content_type="application/json")
+        method = getattr(http, scenario["method"].lower())
+        method(**call)  # warm: the first request of a process fills caches
+        with CaptureQueriesContext(connection) as ctx:
+            response = method(**call)
+        if response.status_code >= 400:
+            sys.exit(f"{scenario['name']}: HTTP {response.status_code} {response.content[:300]!r}")
+        # SQL statements that read or write rows; transaction control (BEGIN, COMMIT,
+        # SAVEPOINT, RELEASE) is left out, as in tests/performance.
+        return sum(1 for q in ctx.captured_queries if not TRANSACTION.match(q["sql"]))
+
+    items = scenarios(ids)
+    for scenario in items:
+        scenario["queries_per_request"] = count(scenario, scenario["path"])
+        if scenario["kind"] in ("list", "compat"):
+            scenario["queries_per_request_100"] = count(
+                scenario, with_page_size(scenario["path"], 100)
+            )
+    print(
+        json.dumps(
+            {
+                "ids": ids,
+                "tokens": tokens,
+                "tickets": Ticket.objects.count(),
+                "client_org_tickets": Ticket.objects.filter(organization=org).count(),
+                "scenarios": items,
+            }
+        )
+    )
+
+
+BENCH_TITLES = ["Benchmark request", "Soak request"]
+
+
+def cleanup_previous_runs() -> None:
+    """Remove what earlier runs created, so every run measures the data set as it was loaded.
+
+    The benchmark's tickets (with their replies and history) are the newest rows and hold the
+    year's highest numbers, so after deleting them the counter goes back to the highest number
+    left: the data set stays gapless and the next run's numbers can be checked exactly.
+    """
+    from django.db import connection, transaction
+
+    from tickets.models import Ticket
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE sequences_sequence IN SHARE ROW EXCLUSIVE MODE")
+        Ticket.objects.filter(title__in=BENCH_TITLES).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE sequences_sequence s SET last = coalesce(("
+                "  SELECT max(substring(t.number from 8)::bigint) FROM tickets_ticket t"
+                "  WHERE t.number LIKE 'SR-' || substring(s.name from 8) || '%%'), 0)"
+                " WHERE s.name LIKE 'ticket.%%'"
+            )
+
+
+def soak_targets(user, entitlement) -> list[int]:
+    """Forty open requests of the client, through the action, for the soak's replies."""
+    from tickets import actions, notifications
+
+    with notifications.muted():
+        return [
+            actions.ticket_create(
+                actor=user,
+                entitlement=entitlement,
+                title=BENCH_TITLES[0],
+                description="Soak reply target.",
+            ).pk
+            for _ in range(40)
+        ]
+
+
+if __name__ == "__main__":
+    main()

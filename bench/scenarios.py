@@ -1,0 +1,70 @@
+"""What the benchmark measures: one list of scenarios, shared by bench/prepare.py and bench/run.py.
+
+Each scenario is one request repeated by wrk: a client of one organization (the member
+`client@scale-0001.example` of the largest organization, with the organization header) or a staff
+agent (no header: every organization).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+API = "/wp-json/middag-account/v1"
+FLOOR = "/bench/floor/tickets"
+DEEP_PAGE = 100  # rows 1,981-2,000: the client's last page at 100,000 tickets
+FILTER = "status=open,in_progress,waiting&priority=high,urgent"
+CREATE_BODY = {
+    "title": "Benchmark request",
+    "description": "Created by make bench.",
+    "priority": "normal",
+}
+
+
+def scenarios(ids: dict[str, Any]) -> list[dict[str, Any]]:
+    """The scenarios for the ids bench/prepare.py found (organization, ticket, entitlement, staff)."""
+    create = json.dumps({**CREATE_BODY, "entitlement_id": ids["entitlement_id"]})
+    items: list[dict[str, Any]] = []
+    for caller in ("client", "staff"):
+        compat = (
+            "/api/v1/get_tickets/0"
+            if caller == "client"
+            else f"/api/v1/tickets?isp_id={ids['org_id']}&branch_id=0&user_id={ids['staff_id']}"
+        )
+        items += [
+            _s(caller, "floor: ticket list, first page", "floor", FLOOR),
+            _s(caller, "ticket list, first page", "list", f"{API}/tickets"),
+            _s(caller, "ticket list, filtered", "list", f"{API}/tickets?{FILTER}"),
+            _s(caller, f"ticket list, page {DEEP_PAGE}", "list", f"{API}/tickets?page={DEEP_PAGE}"),
+            _s(caller, "ticket detail", "detail", f"{API}/tickets/{ids['ticket_id']}"),
+            _s(caller, "ticket create", "create", f"{API}/tickets", method="POST", body=create),
+            _s(caller, "entitlement list", "list", f"{API}/entitlements"),
+            _s(caller, "environment list", "list", f"{API}/environments"),
+            _s(
+                caller,
+                "compat list (helpdesk get_tickets)"
+                if caller == "client"
+                else "compat list (ISP tickets)",
+                "compat",
+                compat,
+            ),
+        ]
+    return items
+
+
+def _s(
+    caller: str, label: str, kind: str, path: str, *, method: str = "GET", body: str | None = None
+) -> dict[str, Any]:
+    return {
+        "name": f"{caller}: {label}",
+        "caller": caller,
+        "kind": kind,
+        "method": method,
+        "path": path,
+        "body": body,
+    }
+
+
+def with_page_size(path: str, per_page: int) -> str:
+    """The same request with `per_page` (both APIs accept it), to show queries do not grow."""
+    return f"{path}{'&' if '?' in path else '?'}per_page={per_page}"

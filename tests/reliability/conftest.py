@@ -1,0 +1,127 @@
+"""One organization with a caller of every kind, another organization, and objects in both."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+import pytest
+from django.apps import apps
+from rest_framework.test import APIClient
+
+from accounts.models import Membership, Organization, User
+from tests.conftest import client_for
+from tests.factories import (
+    EntitlementFactory,
+    EnvironmentFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    OwnerMembershipFactory,
+    ServiceFactory,
+    StaffFactory,
+    UserFactory,
+)
+from tickets import actions as ticket_actions
+
+# The callers of the permission matrix, in the order of its columns.
+CALLERS = ("anon", "guest", "noscope", "member", "admin", "owner", "other", "staff", "inactive")
+
+
+@pytest.fixture(autouse=True)
+def _default_sla_targets(db):
+    """The migration's SLA targets and ticket categories, also after a transactional test
+    flushed the tables."""
+    seed = importlib.import_module("tickets.migrations.0003_seed_sla_targets_and_categories")
+    seed.seed(apps, None)
+
+
+@dataclass
+class World:
+    org: Organization
+    other_org: Organization
+    users: dict[str, User | None]
+    objects: dict = field(default_factory=dict)
+
+    def user(self, caller: str) -> User | None:
+        return self.users[caller]
+
+    def client(self, caller: str) -> APIClient:
+        """The caller's client: a token and the organization header of its own organization."""
+        user = self.users[caller]
+        if user is None:
+            return APIClient()
+        return client_for(user, self.other_org if caller == "other" else self.org)
+
+    def __getattr__(self, name: str):
+        try:
+            return self.__dict__["objects"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def build_world() -> World:
+    org = OrganizationFactory(name="Acme Learning Secret Org", slug="acme-secret-org")
+    other_org = OrganizationFactory(name="Other Org", slug="other-org")
+    owner = OwnerMembershipFactory(organization=org).user
+    users: dict[str, User | None] = {
+        "anon": None,
+        "guest": MembershipFactory(organization=org, role=Membership.Role.GUEST).user,
+        "noscope": MembershipFactory(organization=org, scopes=[]).user,
+        "member": MembershipFactory(organization=org).user,
+        "admin": MembershipFactory(organization=org, role=Membership.Role.ADMIN, scopes=[]).user,
+        "owner": owner,
+        "other": OwnerMembershipFactory(organization=other_org).user,
+        "staff": StaffFactory(),
+        "inactive": MembershipFactory(organization=org).user,
+    }
+    world = World(org=org, other_org=other_org, users=users)
+    member = users["member"]
+    env_entitlement = EntitlementFactory(
+        organization=org, entitlement_class="ENV", product_name="Secret Hosting Plan"
+    )
+    environment = EnvironmentFactory(
+        entitlement=env_entitlement,
+        organization=org,
+        name="Secret Moodle",
+        url="https://secret-moodle.example.com",
+    )
+    svc_entitlement = EntitlementFactory(
+        organization=org, entitlement_class="SVC", product_name="Secret Services"
+    )
+    service = ServiceFactory(
+        entitlement=svc_entitlement, organization=org, name="Secret Migration Project"
+    )
+    ticket = ticket_actions.ticket_create(
+        actor=member,
+        title="Secret certificate renewal",
+        description="Private details of the first organization.",
+        entitlement=env_entitlement,
+        environment=environment,
+    )
+    other_entitlement = EntitlementFactory(organization=other_org, entitlement_class="ENV")
+    other_environment = EnvironmentFactory(entitlement=other_entitlement, organization=other_org)
+    world.objects.update(
+        owner=owner,
+        member=member,
+        member_membership=Membership.objects.get(user=member, organization=org),
+        outsider=UserFactory(email="outsider@example.com"),
+        env_entitlement=env_entitlement,
+        environment=environment,
+        svc_entitlement=svc_entitlement,
+        service=service,
+        ticket=ticket,
+        other_entitlement=other_entitlement,
+        other_environment=other_environment,
+    )
+    return world
+
+
+@pytest.fixture
+def world(db) -> World:
+    """Tokens are issued while everyone is active; then one user is deactivated."""
+    world = build_world()
+    clients = {caller: world.client(caller) for caller in CALLERS}
+    inactive = world.users["inactive"]
+    User.objects.filter(pk=inactive.pk).update(is_active=False)
+    world.objects["clients"] = clients
+    return world
