@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from accounts.models import Organization, User
+from config import history
 from entitlements.models import Entitlement
 from services.models import Service
 
@@ -119,6 +120,4 @@ class ServiceCreateInput(ServiceUpdateInput):
         self.fields["entitlement_id"].queryset = Entitlement.objects.for_org(org)
 
 
-class TransitionInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+TransitionInput = history.TransitionInput  # the shared body of transition actions

@@ -5,13 +5,12 @@ from collections.abc import Callable
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
-from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import COMPANY_HEADER_PARAMETER, ORG_HEADER_PARAMETER, OrgScopedViewSet
 from config.api import respond
-from config.history import HistoryMixin
+from config.history import HistoryMixin, transition_action
 from services import actions
 from services.api import serializers as s
 from services.api.filters import ServiceFilter
@@ -31,21 +30,13 @@ MESSAGES = {
 
 def _transition_view(name: str) -> Callable:
     """`POST /services/{id}/{name}` running `actions.TRANSITIONS[name]`."""
-
-    def view(self, request: Request, pk: str | None = None) -> Response:
-        inp = s.TransitionInput(data=request.data)
-        inp.is_valid(raise_exception=True)
-        service = actions.TRANSITIONS[name](
-            service=self.get_object(), actor=request.user, **inp.validated_data
-        )
-        return respond(s.ServiceDetailSerializer(service).data, message=MESSAGES[name])
-
-    view.__name__ = name
-    view.__doc__ = f"Staff only: {actions.TRANSITIONS[name].__doc__}"
-    view = extend_schema(request=s.TransitionInput, responses={200: s.ServiceDetailSerializer})(
-        view
+    return transition_action(
+        name,
+        run=actions.TRANSITIONS[name],
+        subject="service",
+        output=s.ServiceDetailSerializer,
+        message=MESSAGES[name],
     )
-    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(view)
 
 
 @extend_schema_view(
