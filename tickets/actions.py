@@ -71,11 +71,23 @@ def _require_staff(actor: User | None) -> None:
         raise TicketForbidden("Only MIDDAG staff may do this.")
 
 
-def _require_writer(actor: User | None, org_id: int) -> Membership | None:
-    """Staff, or an active member of the organization with scope `entitlements`, above guest."""
+def _require_writer(
+    actor: User | None, org_id: int, membership: Membership | None = None
+) -> Membership | None:
+    """Staff, or an active member of the organization with scope `entitlements`, above guest.
+
+    `membership`: the actor's live membership, when the caller read it in this transaction
+    (the API's OrgAccess did); any other is ignored and the membership is read again.
+    """
     if _is_staff(actor):
         return None
-    membership = live_membership(actor, Organization(pk=org_id))
+    if not (
+        membership is not None
+        and membership.user_id == actor.pk
+        and membership.organization_id == org_id
+        and membership.is_active
+    ):
+        membership = live_membership(actor, Organization(pk=org_id))
     if membership is None:
         raise TicketForbidden("You are not a member of this service request's organization.")
     check_membership(membership, user=actor, scope="entitlements", write=True)
@@ -108,6 +120,14 @@ def _check_assignee(assignee: User | None) -> None:
         raise TicketInvalid(
             "The assignee must be an active MIDDAG staff user.", field="assignee_id"
         )
+
+
+def _environment_of(entitlement: Entitlement) -> Environment | None:
+    """The environment of an ENV entitlement (one query, none when the API joined it in)."""
+    try:
+        return entitlement.environment
+    except Environment.DoesNotExist:
+        return None
 
 
 def _resolve_target(
@@ -149,8 +169,13 @@ def ticket_create(
     close_immediately: bool = False,
     resolution_type: str = "",
     resolution_subject: str = "",
+    membership: Membership | None = None,
 ) -> Ticket:
-    """Open a service request: clients only against an active ENV entitlement of their org."""
+    """Open a service request: clients only against an active ENV entitlement of their org.
+
+    `membership`: the actor's live membership of the organization, when the caller has just
+    read it (saves reading it twice); see _require_writer.
+    """
     title = _text(title, "title", "A title", 200)
     description = _text(description, "description", "A description")
     priority = _priority(priority)
@@ -171,11 +196,11 @@ def ticket_create(
             resolution_subject, "resolution_subject", "A resolution subject", 200
         )
     if environment is None and service is None and entitlement.entitlement_class == "ENV":
-        environment = Environment.objects.filter(entitlement=entitlement).first()
+        environment = _environment_of(entitlement)
 
     staff = _is_staff(actor)
     if not staff:
-        _require_writer(actor, organization.pk)
+        _require_writer(actor, organization.pk, membership)
         if service is not None or entitlement.entitlement_class != EntitlementClass.ENV:
             raise EntitlementClassForbidden(
                 f"Clients open service requests only against environment (ENV) entitlements; "
@@ -208,7 +233,6 @@ def ticket_create(
 
     now = timezone.now()
     ticket = Ticket(
-        number=next_ticket_number(now),  # the year's counter row stays locked until commit
         title=title,
         description=description,
         priority=priority,
@@ -224,6 +248,9 @@ def ticket_create(
         resolution_subject=resolution_subject if close_immediately else "",
     )
     apply_targets(ticket, targets_for(entitlement.sla_tier, priority))
+    # The year's counter row stays locked from here to the commit, queueing every other
+    # creation: take the number last, when only the inserts are left.
+    ticket.number = next_ticket_number(now)
     ticket.save()
     record_change(
         TicketStatusChange,

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, QuerySet
+from django.db import connection
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import User
-from tickets.models import Reply, Ticket
+from accounts.models import Organization, User
+from tickets.models import Reply, Ticket, TicketCount
 from tickets.sla import BREACHED
+
+
+def ticket_total(org: Organization | None) -> int | None:
+    """How many tickets `org` has (every organization's when None), from the counts PostgreSQL
+    triggers keep (TicketCount); None where there are no triggers, so the caller counts rows."""
+    if connection.vendor != "postgresql":
+        return None
+    counts = TicketCount.objects.all() if org is None else TicketCount.objects.filter(pk=org.pk)
+    return counts.aggregate(total=Sum("tickets"))["total"] or 0
 
 
 def visible_replies(ticket: Ticket | int, user: User | None) -> QuerySet[Reply]:

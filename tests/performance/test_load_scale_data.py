@@ -20,7 +20,7 @@ from services.models import Service, ServiceStatusChange
 from tests.conftest import API, client_for
 from tickets import actions
 from tickets.management.commands.load_scale_data import CLIENT_EMAIL, STAFF_EMAIL
-from tickets.models import Reply, Ticket, TicketStatusChange
+from tickets.models import Reply, Ticket, TicketCount, TicketStatusChange
 from tickets.sla import sla_status
 
 pytestmark = pytest.mark.postgres
@@ -70,6 +70,8 @@ def test_counts_and_every_kind_of_row(loaded):
     }
     sla = set(Ticket.objects.with_sla_status().values_list("sla_status", flat=True))
     assert {"met", "breached", "none"} <= sla
+    kept = dict(TicketCount.objects.exclude(tickets=0).values_list("organization", "tickets"))
+    assert kept == dict(Ticket.objects.values_list("organization").annotate(n=Count("id")))
     client_org = Organization.objects.get(slug="scale-0001")
     biggest = Ticket.objects.values("organization").annotate(n=Count("id")).order_by("-n")[0]
     assert biggest["organization"] == client_org.pk  # the benchmark's client is the largest

@@ -6,6 +6,9 @@ header: every organization), so another organization's id is a 422, never honour
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -193,32 +196,68 @@ class _IdField(ScopedPrimaryKeyField):
     pass
 
 
-def scoped_querysets(org: Organization | None, *, staff: bool) -> dict:
+def scoped_querysets(org: Organization | None, *, staff: bool) -> ScopedQuerysets:
     """The querysets id inputs are resolved against, for the caller's organization.
 
     Staff also reach standalone entitlements (no organization); the ticket then belongs to the
     organization in the header.
     """
-    if org is None:  # staff without the header: every organization
-        entitlements = Entitlement.objects.all()
-        members = User.objects.filter(is_active=True)
-    else:
-        entitlements = Entitlement.objects.filter(organization=org)
-        if staff:
-            entitlements |= Entitlement.objects.filter(organization__isnull=True)
-        members = User.objects.filter(
+    return ScopedQuerysets(org, staff=staff)
+
+
+class ScopedQuerysets(Mapping):
+    """name -> queryset, each built when an input first names it (most requests name one)."""
+
+    NAMES = ("entitlement", "environment", "service", "requester", "assignee", "category")
+
+    def __init__(self, org: Organization | None, *, staff: bool) -> None:
+        self.org, self.staff = org, staff
+        self._built: dict[str, QuerySet] = {}
+
+    def __getitem__(self, name: str) -> QuerySet:
+        if name not in self._built:
+            if name not in self.NAMES:
+                raise KeyError(name)
+            self._built[name] = getattr(self, f"_{name}")()
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.NAMES)
+
+    def __len__(self) -> int:
+        return len(self.NAMES)
+
+    def _entitlement(self) -> QuerySet:
+        org = self.org
+        if org is None:  # staff without the header: every organization
+            entitlements = Entitlement.objects.all()
+        else:
+            entitlements = Entitlement.objects.filter(organization=org)
+            if self.staff:
+                entitlements |= Entitlement.objects.filter(organization__isnull=True)
+        # The environment is joined in: ticket_create reads it for ENV entitlements.
+        return entitlements.select_related("organization", "environment")
+
+    def _environment(self) -> QuerySet:
+        return Environment.objects.for_org(self.org).select_related("entitlement__organization")
+
+    def _service(self) -> QuerySet:
+        return Service.objects.for_org(self.org).select_related("entitlement__organization")
+
+    def _requester(self) -> QuerySet:
+        if self.org is None:
+            return User.objects.filter(is_active=True)
+        return User.objects.filter(
             is_active=True,
-            memberships__organization=org,
+            memberships__organization=self.org,
             memberships__is_active=True,
         )
-    return {
-        "entitlement": entitlements.select_related("organization"),
-        "environment": Environment.objects.for_org(org).select_related("entitlement__organization"),
-        "service": Service.objects.for_org(org).select_related("entitlement__organization"),
-        "requester": members,
-        "assignee": User.objects.filter(is_staff=True, is_active=True),
-        "category": TicketCategory.objects.filter(is_active=True),
-    }
+
+    def _assignee(self) -> QuerySet:
+        return User.objects.filter(is_staff=True, is_active=True)
+
+    def _category(self) -> QuerySet:
+        return TicketCategory.objects.filter(is_active=True)
 
 
 class TicketCreateInput(serializers.Serializer):
