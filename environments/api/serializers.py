@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from accounts.models import Organization
 from config import history
+from config.serializers import RefusedFieldsMixin
 from entitlements.models import Entitlement
 from environments.models import Environment
 
@@ -52,7 +53,7 @@ class EnvironmentDetailSerializer(EnvironmentSerializer):
         read_only_fields = fields
 
 
-class EnvironmentUpdateInput(serializers.ModelSerializer):
+class EnvironmentUpdateInput(RefusedFieldsMixin, serializers.ModelSerializer):
     """PATCH: any of the editable fields; never the status, entitlement or organization."""
 
     backup_retention_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
@@ -74,21 +75,6 @@ class EnvironmentUpdateInput(serializers.ModelSerializer):
         "entitlement_id": "The entitlement of an environment cannot be changed.",
         "organization_id": "The organization comes from the entitlement.",
     }
-
-    def validate(self, attrs: dict) -> dict:
-        refused = {
-            name: [message]
-            for name, message in self.fixed_fields.items()
-            if name in self.initial_data and name not in self.fields
-        }
-        if refused:
-            raise serializers.ValidationError(refused)
-        return attrs
-
-    def validate_metadata(self, value: object) -> dict:
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("Must be a JSON object.")
-        return value
 
 
 class EnvironmentCreateInput(EnvironmentUpdateInput):

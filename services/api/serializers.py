@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from accounts.models import Organization, User
 from config import history
+from config.serializers import RefusedFieldsMixin
 from entitlements.models import Entitlement
 from services.models import Service
 
@@ -59,7 +60,7 @@ class ServiceDetailSerializer(ServiceSerializer):
         return staff.get_full_name() if staff else None
 
 
-class ServiceUpdateInput(serializers.ModelSerializer):
+class ServiceUpdateInput(RefusedFieldsMixin, serializers.ModelSerializer):
     """PATCH: any of the editable fields; never the status, entitlement or organization."""
 
     assigned_staff_id = serializers.PrimaryKeyRelatedField(
@@ -88,21 +89,6 @@ class ServiceUpdateInput(serializers.ModelSerializer):
         "entitlement_id": "The entitlement of a service cannot be changed.",
         "organization_id": "The organization comes from the entitlement.",
     }
-
-    def validate(self, attrs: dict) -> dict:
-        refused = {
-            name: [message]
-            for name, message in self.fixed_fields.items()
-            if name in self.initial_data and name not in self.fields
-        }
-        if refused:
-            raise serializers.ValidationError(refused)
-        return attrs
-
-    def validate_metadata(self, value: object) -> dict:
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("Must be a JSON object.")
-        return value
 
 
 class ServiceCreateInput(ServiceUpdateInput):
