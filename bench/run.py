@@ -257,12 +257,14 @@ def run_wrk(
         str(script or ROOT / "bench" / "wrk" / "request.lua"),
         f"http://127.0.0.1:{args.port}{scenario.get('path', '/')}",
     ]
-    before, started = cpu_ticks(), time.monotonic()
+    before, started, steal_before = cpu_ticks(), time.monotonic(), _steal()
     proc = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     stdout, stderr = proc.communicate()
-    foreign = foreign_share(before, time.monotonic() - started, {proc.pid})
+    elapsed = time.monotonic() - started
+    foreign = foreign_share(before, elapsed, {proc.pid})
+    steal = round((_steal() - steal_before) / CLK_TCK / elapsed / (os.cpu_count() or 1), 3)
     for line in stdout.splitlines():
         if line.startswith("BENCH_JSON "):
             raw = json.loads(line.removeprefix("BENCH_JSON "))
@@ -275,6 +277,7 @@ def run_wrk(
                 "p99_ms": round(raw["p99_us"] / 1000, 2),
                 "errors": errors,
                 "foreign_cpu": foreign,
+                "steal_cpu": steal,
             }
     sys.exit(f"wrk failed: {stdout}\n{stderr}")
 
@@ -283,6 +286,12 @@ def run_wrk(
 
 BENCH_PIDS: set[int] = set()  # our own processes: gunicorn, its workers, the benchmark's backends
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _steal() -> int:
+    """CPU time the hypervisor gave to other guests (ticks, all CPUs), from /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n")[0].split()
+    return int(fields[8]) if len(fields) > 8 else 0
 
 
 def cpu_ticks() -> dict[int, int]:
@@ -384,7 +393,14 @@ def prepare(env: dict[str, str]) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(wrk: str, args: argparse.Namespace, prep: dict, master: int) -> dict[str, Any]:
+def cleanup_created(env: dict[str, str]) -> None:
+    """Remove what a create scenario made (bench/prepare.py --cleanup)."""
+    subprocess.run([PYTHON, "-m", "bench.prepare", "--cleanup"], env=env, cwd=ROOT, check=True)
+
+
+def measure(
+    wrk: str, args: argparse.Namespace, prep: dict, master: int, env: dict[str, str]
+) -> dict[str, Any]:
     ids, tokens = prep["ids"], prep["tokens"]
     year = datetime.now(UTC).year
     results: list[dict[str, Any]] = []
@@ -436,6 +452,7 @@ def measure(wrk: str, args: argparse.Namespace, prep: dict, master: int) -> dict
             "ratio_to_floor": None,
             "tickets": prep["tickets"],
             "foreign_cpu": result["foreign_cpu"],
+            "steal_cpu": result["steal_cpu"],
         }
         if scenario["kind"] == "create":
             check = check_numbers(args.database_url, year, before)
@@ -443,6 +460,7 @@ def measure(wrk: str, args: argparse.Namespace, prep: dict, master: int) -> dict
             check["created_in_measured_run"] = measured
             row["numbering"] = check
             numbering[caller] = check
+            cleanup_created(env)
         results.append(row)
         log(
             f"{row['name']:<48} {row['rps']:>8.1f} req/s  p50 {row['p50_ms']:>6.2f} ms  "
@@ -587,14 +605,24 @@ def soak(wrk: str, args: argparse.Namespace, prep: dict, master: int, tmp: Path)
 def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Issue 7's targets, each met or not, from this run's figures."""
     rows = []
+    floors = [s for s in report["scenarios"] if s["kind"] == "floor"]
     for s in report["scenarios"]:
         if (s["kind"] == "list" and "ticket list" in s["name"]) or s["kind"] == "detail":
-            met = (s["ratio_to_floor"] or 0) >= 0.5 and s["p99_ms"] < 30 and s["errors"] == 0
             rows.append(
                 {
-                    "target": f"{s['name']}: >= 50 % of floor, p99 < 30 ms",
-                    "value": f"{s['ratio_to_floor']:.0%} of floor, p99 {s['p99_ms']} ms",
-                    "met": met,
+                    "target": f"{s['name']}: >= 50 % of the floor's req/s",
+                    "value": f"{s['ratio_to_floor']:.0%} ({s['rps']:.0f} vs {s['floor_rps']:.0f})",
+                    "met": (s["ratio_to_floor"] or 0) >= 0.5 and s["errors"] == 0,
+                }
+            )
+            floor_p99 = max(
+                (f["p99_ms"] for f in floors if f["caller"] == s["caller"]), default=None
+            )
+            rows.append(
+                {
+                    "target": f"{s['name']}: p99 < 30 ms",
+                    "value": f"{s['p99_ms']:.0f} ms (the floor's: {floor_p99:.0f} ms)",
+                    "met": s["p99_ms"] < 30,
                 }
             )
         if s["kind"] == "create":
@@ -748,6 +776,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=float(e("BENCH_MAX_FOREIGN", "0.1")),
         help="share of the CPUs other processes may use during a scenario before it is rerun",
     )
+    p.add_argument("--render", nargs="*", help="only rewrite the .md of these results files")
     p.add_argument("--only", default=e("BENCH_ONLY", ""), help="run scenarios whose name has this")
     p.add_argument("--soak", choices=["yes", "no", "only"], default=e("BENCH_SOAK", "yes"))
     p.add_argument("--soak-duration", type=float, default=float(e("SOAK_DURATION", "60")))
@@ -758,10 +787,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def render(path: Path) -> None:
+    """Write the .md of a results file again (after a change of the report's layout)."""
+    report = json.loads(path.read_text())
+    report["targets"] = targets(report) + compare_with_100k(report)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    path.with_suffix(".md").write_text(markdown(report))
+
+
 def main(argv: list[str] | None = None) -> None:
     # Stopped with SIGTERM: unwind, so gunicorn is stopped and the temporary keys removed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("bench: terminated"))
     args = parse_args(argv)
+    if args.render:
+        for name in args.render:
+            render(Path(name))
+        return
     wrk = ensure_wrk()
     ensure_database(args.database_url)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp_name:
@@ -804,7 +845,7 @@ def main(argv: list[str] | None = None) -> None:
                 "scenarios": [],
             }
             if args.soak != "only":
-                report.update(measure(wrk, args, prep, proc.pid))
+                report.update(measure(wrk, args, prep, proc.pid, env))
             if args.soak != "no":
                 report["soak"] = soak(wrk, args, prep, proc.pid, tmp)
                 report["rss_after_mb"] = workers_rss(proc.pid)

@@ -69,5 +69,16 @@ def _s(
 
 
 def with_page_size(path: str, per_page: int) -> str:
-    """The same request with `per_page` (both APIs accept it), to show queries do not grow."""
-    return f"{path}{'&' if '?' in path else '?'}per_page={per_page}"
+    """The same request with `per_page` (both APIs accept it), to show queries do not grow.
+
+    A deep page keeps its place: page 100 of 20 rows becomes page 20 of 100 rows.
+    """
+    base, _, query = path.partition("?")
+    params = [p for p in query.split("&") if p]
+    pages = [p for p in params if p.startswith("page=")]
+    params = [p for p in params if not p.startswith("page=")]
+    if pages:
+        first_row = (int(pages[0].removeprefix("page=")) - 1) * 20
+        params.append(f"page={first_row // per_page + 1}")
+    params.append(f"per_page={per_page}")
+    return f"{base}?{'&'.join(params)}"
