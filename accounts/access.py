@@ -18,7 +18,7 @@ from rest_framework.request import Request
 
 from accounts.idempotency import IdempotentMixin
 from accounts.models import Company, Membership, Organization, User
-from config.api import MethodFirstMixin
+from config.api import ApiViewMixin
 from config.conditional import ConditionalMixin
 from config.errors import Forbidden, Invalid, NotFound
 
@@ -41,15 +41,30 @@ COMPANY_HEADER_PARAMETER = OpenApiParameter(
 )
 
 
+def _live_memberships() -> QuerySet[Membership]:
+    """Active memberships of active organizations, with the organization (unique per user and
+    organization, so unordered)."""
+    return (
+        Membership.objects.filter(is_active=True, organization__status="active")
+        .select_related("organization")
+        .order_by()
+    )
+
+
 def live_membership(user: User, org: Organization) -> Membership | None:
     """The user's active membership of an active organization, read from the database now."""
-    return (
-        Membership.objects.filter(
-            user=user, organization=org, is_active=True, organization__status="active"
-        )
-        .select_related("organization")
-        .first()
+    return next(iter(_live_memberships().filter(user=user, organization=org)[:1]), None)
+
+
+def live_membership_with_user(user_id: int, org_id: int) -> Membership | None:
+    """live_membership() of an active user, with the user: the bearer and the organization
+    header of one request resolved in one query (accounts.authentication)."""
+    found = (
+        _live_memberships()
+        .select_related("user")
+        .filter(user_id=user_id, user__is_active=True, organization_id=org_id)[:1]
     )
+    return next(iter(found), None)
 
 
 def parse_org_header(request: Request) -> int | None:
@@ -66,6 +81,15 @@ def parse_org_header(request: Request) -> int | None:
     return int(raw)
 
 
+def request_membership(request: Request, user: User, org_id: int) -> Membership | None:
+    """live_membership() for this request: the one the authentication read together with the
+    user when the request named this organization, otherwise read now."""
+    known = getattr(request, "org_membership", None)  # (org id, membership or None)
+    if known is not None and known[0] == org_id:
+        return known[1]
+    return live_membership(user, Organization(pk=org_id))
+
+
 def resolve_org(
     request: Request, *, header_optional_for_staff: bool = True
 ) -> tuple[Organization | None, Membership | None]:
@@ -76,16 +100,24 @@ def resolve_org(
         if user.is_staff and header_optional_for_staff:
             return None, None
         raise Invalid(f"The {ORG_HEADER} header is required.", field=ORG_HEADER)
-    if user.is_staff:
+    return org_and_membership(request, user, org_id)
+
+
+def org_and_membership(
+    request: Request, user: User, org_id: int
+) -> tuple[Organization, Membership | None]:
+    """The organization `org_id` names for `user`: through a live membership, or for staff any
+    organization (active or not, member or not); 404 for staff if it does not exist, 403 for
+    anyone else who is not a member."""
+    membership = request_membership(request, user, org_id)
+    if membership is not None:
+        return membership.organization, membership
+    if user.is_staff:  # staff see any organization, active or not, member or not
         org = Organization.objects.filter(pk=org_id).first()
         if org is None:
             raise NotFound(f"Organization {org_id} does not exist.")
-        return org, live_membership(user, org)
-    org = Organization(pk=org_id)
-    membership = live_membership(user, org)
-    if membership is None:
-        raise Forbidden(f"You are not a member of organization {org_id}.")
-    return membership.organization, membership
+        return org, None
+    raise Forbidden(f"You are not a member of organization {org_id}.")
 
 
 def check_membership(
@@ -134,9 +166,7 @@ class OrgAccess(permissions.BasePermission):
         return True
 
 
-class OrgScopedViewSet(
-    MethodFirstMixin, IdempotentMixin, ConditionalMixin, viewsets.GenericViewSet
-):
+class OrgScopedViewSet(ApiViewMixin, IdempotentMixin, ConditionalMixin, viewsets.GenericViewSet):
     """Base of every organization-owned API: set `model`, extend `scope_queryset()`.
 
     Never override get_queryset: it is where organization scoping happens, once. The same goes

@@ -13,11 +13,18 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, DataError, IntegrityError, OperationalError
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    OperationalError,
+    transaction,
+)
 from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, JsonResponse
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
-from rest_framework import exceptions, status
+from rest_framework import exceptions, permissions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -95,12 +102,34 @@ class EnvelopeRenderer(JSONRenderer):
         return super().render(data, accepted_media_type, renderer_context)
 
 
-class MethodFirstMixin:
-    """405 for a method the view does not serve, before authentication, permissions or headers.
+class ApiViewMixin:
+    """What every API view (account API and both compatibility APIs) does before anything else.
 
-    DRF checks those first, so a TRACE would be a 401, 403 or 422 depending on the caller;
-    whether an operation exists does not depend on who asks.
+    - 405 for a method the view does not serve, before authentication, permissions or headers.
+      DRF checks those first, so a TRACE would be a 401, 403 or 422 depending on the caller;
+      whether an operation exists does not depend on who asks.
+    - One transaction per write. A POST, PUT, PATCH or DELETE runs whole in one transaction (as
+      ATOMIC_REQUESTS would; an error answer rolls it back). A read (GET, HEAD, OPTIONS) runs
+      outside one: it writes nothing, so BEGIN and COMMIT would be two round trips to the
+      database for no guarantee (measured in the README's performance section). A view whose
+      GET writes (the helpdesk API's `close_ticket`) sets `atomic_reads = True`.
     """
+
+    atomic_reads = False
+
+    @classmethod
+    def as_view(cls, *args, **kwargs):  # type: ignore[no-untyped-def]
+        view = super().as_view(*args, **kwargs)  # type: ignore[misc]
+        # Django's ATOMIC_REQUESTS wrapper is replaced by dispatch() below, which knows the method.
+        view._non_atomic_requests = {DEFAULT_DB_ALIAS}
+        return view
+
+    def dispatch(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.in_transaction = request.method not in permissions.SAFE_METHODS or self.atomic_reads
+        if not self.in_transaction:
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        with transaction.atomic():
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     def initial(self, request, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         method = request.method.lower()
@@ -108,7 +137,7 @@ class MethodFirstMixin:
             method not in self.http_method_names or not hasattr(self, method)
         ):
             raise exceptions.MethodNotAllowed(request.method)
-        super().initial(request, *args, **kwargs)
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
 
 class EnvelopePagination(PageNumberPagination):
@@ -291,10 +320,17 @@ def _classify(exc: Exception) -> tuple[int, str, str, dict | None, str | None]:
     return 500, "INTERNAL_ERROR", "An unexpected error occurred.", None, None
 
 
+def rollback_request(view: Any) -> None:
+    """On an error answer, roll back the request's transaction: the one ApiViewMixin opened for
+    a write. A read has none of its own, and must not mark one around it (a test's) for rollback."""
+    if getattr(view, "in_transaction", True):
+        set_rollback()
+
+
 def exception_handler(exc: Exception, context: dict) -> Response:
     """Every error of the account API as the envelope; the request's transaction is rolled back."""
     http_status, code, detail, fields, reason = _classify(exc)
-    set_rollback()
+    rollback_request(context.get("view"))
     response = Response(
         error_envelope(code, detail, http_status, fields=fields, reason=reason),
         status=http_status,

@@ -88,9 +88,21 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = True  # every request is one transaction
+# Every request that may write is one transaction: Django's views (the admin) through
+# ATOMIC_REQUESTS, the API's views through config.api.ApiViewMixin, which leaves reads out.
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=True
+):
+    # Parameters bound by the server, so psycopg prepares a statement the fifth time it runs on
+    # a connection and PostgreSQL plans each query once per connection instead of every request
+    # (README, performance). Set DATABASE_PREPARED_STATEMENTS=0 behind a pooler in transaction
+    # mode that cannot keep prepared statements (PgBouncer before 1.21).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 
 CACHE_URL = env.str("CACHE_URL", default="")
 CACHES = {

@@ -95,13 +95,19 @@ class TicketQuerySet(OrgQuerySet):
 
         Subqueries in the select list rather than joins: they are evaluated for the rows
         returned only, and a page picked by id (EnvelopePagination's deep pages) needs no join.
+        Unordered (each matches one row by primary key): the models' default ordering would
+        add a sort to every plan.
         """
         return self.annotate(
             entitlement_code=Subquery(
-                Entitlement.objects.filter(pk=OuterRef("entitlement_id")).values("code")[:1]
+                Entitlement.objects.filter(pk=OuterRef("entitlement_id"))
+                .order_by()
+                .values("code")[:1]
             ),
             category_name=Subquery(
-                TicketCategory.objects.filter(pk=OuterRef("category_id")).values("name")[:1]
+                TicketCategory.objects.filter(pk=OuterRef("category_id"))
+                .order_by()
+                .values("name")[:1]
             ),
         )
 

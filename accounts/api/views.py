@@ -21,12 +21,12 @@ from accounts.idempotency import IdempotentMixin
 from accounts.models import Membership, Organization, User
 from accounts.throttles import AuthEmailThrottle, AuthIPThrottle
 from accounts.tokens import TokenRejected, issue_pair, refresh_revoke, refresh_rotate
-from config.api import MethodFirstMixin, respond
+from config.api import ApiViewMixin, respond
 from config.conditional import ConditionalMixin
 from config.errors import Forbidden, NotFound
 
 
-class RegisterView(MethodFirstMixin, APIView):
+class RegisterView(ApiViewMixin, APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = [AuthIPThrottle, AuthEmailThrottle]
@@ -39,7 +39,7 @@ class RegisterView(MethodFirstMixin, APIView):
         return respond(s.UserSerializer(user).data, status=201, message="User registered")
 
 
-class LoginView(MethodFirstMixin, APIView):
+class LoginView(ApiViewMixin, APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = [AuthIPThrottle, AuthEmailThrottle]
@@ -75,7 +75,7 @@ class LoginView(MethodFirstMixin, APIView):
         return respond(body, message="Logged in")
 
 
-class RefreshView(MethodFirstMixin, APIView):
+class RefreshView(ApiViewMixin, APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
 
@@ -86,7 +86,7 @@ class RefreshView(MethodFirstMixin, APIView):
         return respond(refresh_rotate(inp.validated_data["refresh_token"]))
 
 
-class LogoutView(MethodFirstMixin, APIView):
+class LogoutView(ApiViewMixin, APIView):
     @extend_schema(request=s.RefreshInput, responses={200: None}, tags=["auth"])
     def post(self, request: Request) -> Response:
         inp = s.RefreshInput(data=request.data)
@@ -95,7 +95,7 @@ class LogoutView(MethodFirstMixin, APIView):
         return respond(None, message="Logged out")
 
 
-class MeView(MethodFirstMixin, APIView):
+class MeView(ApiViewMixin, APIView):
     @extend_schema(responses={200: s.MeSerializer}, tags=["auth"])
     def get(self, request: Request) -> Response:
         user = User.objects.prefetch_related(
@@ -114,7 +114,7 @@ def _with_owner(qs: QuerySet) -> QuerySet:
 
 @extend_schema(tags=["organizations"])
 class OrganizationViewSet(
-    MethodFirstMixin,
+    ApiViewMixin,
     IdempotentMixin,
     ConditionalMixin,
     mixins.ListModelMixin,

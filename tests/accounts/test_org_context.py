@@ -5,6 +5,8 @@ resolved, so these rules are checked once here, apart from any domain app.
 """
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership, Organization
 from tests.conftest import API, assert_envelope, client_for
@@ -168,3 +170,32 @@ def test_token_claims_do_not_grant_access(member, org, other_org):
     client = client_for(member, org, header=False)
     response = client.get(PROBE, headers={"X-Middag-Organization": str(other_org.pk)})
     assert_error(response, 403, "AUTHORIZATION_ERROR")
+
+
+def test_a_deactivated_user_is_401_even_with_a_live_membership(member, org):
+    """The user and the membership are read in one query; the user must still be active."""
+    member_api = client_for(member, org)
+    assert member_api.get(PROBE).status_code == 200
+    type(member).objects.filter(pk=member.pk).update(is_active=False)
+    assert_error(member_api.get(PROBE), 401, "AUTHENTICATION_ERROR")
+
+
+def test_a_member_is_read_with_the_membership_in_one_query(member_api, member, org):
+    with CaptureQueriesContext(connection) as ctx:
+        assert member_api.get(PROBE).status_code == 200
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(reads) == 1, reads
+    assert '"accounts_user"' in reads[0]
+    assert '"accounts_membership"' in reads[0]
+
+
+def test_staff_who_are_members_get_their_role(staff, org):
+    MembershipFactory(user=staff, organization=org, role=Membership.Role.ADMIN)
+    response = client_for(staff, org).get(PROBE)
+    assert response.json()["data"] == {"org": org.pk, "role": "admin"}
+
+
+def test_a_malformed_header_is_422_after_a_valid_token(member):
+    """The authentication reads the header quietly; the organization check answers it."""
+    response = client_for(member).get(PROBE, headers={"X-Middag-Organization": "1e3"})
+    assert_error(response, 422, "VALIDATION_ERROR")

@@ -14,10 +14,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView, set_rollback
+from rest_framework.views import APIView
 
 from accounts.idempotency import IdempotentMixin
-from config.api import MethodFirstMixin, _classify
+from config.api import ApiViewMixin, _classify, rollback_request
 from config.errors import Invalid
 
 
@@ -32,7 +32,7 @@ def helpdesk_error(status: int, message: str, fields: dict | None = None) -> dic
     return {"status": "error", "errorCode": status, "message": message}
 
 
-class CompatView(MethodFirstMixin, IdempotentMixin, APIView):
+class CompatView(ApiViewMixin, IdempotentMixin, APIView):
     """Base of the compatibility views: plain JSON in, the API's own JSON out, never HTML.
 
     POSTs honour `Idempotency-Key` as in the account API (accounts.idempotency).
@@ -59,7 +59,7 @@ class CompatView(MethodFirstMixin, IdempotentMixin, APIView):
             messages = fields[first]
             message = str(messages[0] if isinstance(messages, list) and messages else messages)
             detail = message if first in message else f"{first}: {message}"
-        set_rollback()
+        rollback_request(self)
         response = Response(self.error_body(status, detail, fields), status=status)
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             response["Retry-After"] = str(math.ceil(exc.wait))
