@@ -32,7 +32,7 @@ format: install
 
 serve: install  ## gunicorn, as in production (set DEBUG=0 and the production variables)
 	$(BIN)/python manage.py collectstatic --noinput
-	$(BIN)/gunicorn config.wsgi:application --bind $(HOST) --workers $${WORKERS:-2}
+	$(BIN)/gunicorn -c config/gunicorn.py --bind $(HOST) --workers $${WORKERS:-2}
 
 bench: install  ## gunicorn + wrk against BENCH_TICKETS (100000) tickets in PostgreSQL, then the soak
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -162,7 +162,8 @@ def wait_until_quiet(limit_s: float, threshold: float = 0.15) -> float:
 def start_gunicorn(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> subprocess.Popen:
     command = [
         str(BIN / "gunicorn"),
-        "config.wsgi:application",
+        "--config",
+        str(ROOT / "config" / "gunicorn.py"),  # as in production (make serve)
         "--bind",
         f"127.0.0.1:{args.port}",
         "--workers",

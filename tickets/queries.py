@@ -18,8 +18,10 @@ def ticket_total(org: Organization | None) -> int | None:
     triggers keep (TicketCount); None where there are no triggers, so the caller counts rows."""
     if connection.vendor != "postgresql":
         return None
-    counts = TicketCount.objects.all() if org is None else TicketCount.objects.filter(pk=org.pk)
-    return counts.aggregate(total=Sum("tickets"))["total"] or 0
+    if org is None:
+        return TicketCount.objects.aggregate(total=Sum("tickets"))["total"] or 0
+    # One row by primary key, none until the organization's first ticket.
+    return next(iter(TicketCount.objects.filter(pk=org.pk).values_list("tickets", flat=True)), 0)
 
 
 def visible_replies(ticket: Ticket | int, user: User | None) -> QuerySet[Reply]:
