@@ -64,11 +64,22 @@ class TicketFilter(filters.FilterSet):
         model = Ticket
         fields: list[str] = []
 
-    def __init__(self, *args, org: Organization | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.filters["entitlement_id"].queryset = Entitlement.objects.for_org(org)
-        self.filters["environment_id"].queryset = Environment.objects.for_org(org)
-        self.filters["service_id"].queryset = Service.objects.for_org(org)
+    def __init__(self, data=None, *args, org: Organization | None = None, **kwargs) -> None:
+        # Only the filters the request names are copied, made form fields and validated: the
+        # others would leave the queryset as it is, and building them cost more than the page's
+        # own query (README, performance). The class keeps them all (schema, list_total).
+        self.base_filters = {
+            name: f for name, f in type(self).base_filters.items() if data and name in data
+        }
+        super().__init__(data, *args, **kwargs)
+        scoped = {
+            "entitlement_id": Entitlement,
+            "environment_id": Environment,
+            "service_id": Service,
+        }
+        for name, model in scoped.items():
+            if name in self.filters:
+                self.filters[name].queryset = model.objects.for_org(org)
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
