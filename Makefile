@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test lint format serve demo clean bench soak
+.PHONY: install run test lint format serve demo clean bench soak profile
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench: install  ## gunicorn + wrk against BENCH_TICKETS (100000) tickets in Post
 
 soak: install  ## only the soak run (60 s, concurrency 32, mixed reads and writes)
 	$(BIN)/python -m bench.run --soak only $(BENCH_ARGS)
+
+profile: install  ## where one benchmark scenario's time goes, in-process (SCENARIO="staff: ticket detail")
+	$(BIN)/python -m bench.profile "$${SCENARIO:-client: ticket list, first page}"
 
 clean:
 	rm -rf $(VENV) var staticfiles

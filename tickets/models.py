@@ -204,6 +204,11 @@ class Ticket(ConcurrentTransitionMixin, OrgOwnedModel):
             models.Index(fields=["-created_at", "-id"], name="tkt_created"),
             models.Index(fields=["organization", "status", "-created_at"], name="tkt_org_status"),
             models.Index(fields=["organization", "priority"], name="tkt_org_priority"),
+            # An organization's queue by status and priority (?status=open,waiting&priority=high):
+            # the count and the page read only the matching entries, however large the history.
+            models.Index(
+                fields=["organization", "status", "priority"], name="tkt_org_status_priority"
+            ),
             models.Index(fields=["entitlement", "-created_at"], name="tkt_entitlement"),
             models.Index(fields=["environment", "-created_at"], name="tkt_environment"),
             models.Index(fields=["service", "-created_at"], name="tkt_service"),
