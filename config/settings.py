@@ -93,20 +93,10 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
-    "DATABASE_PREPARED_STATEMENTS", default=True
-):
-    # Parameters bound by the server, so psycopg prepares a statement the fifth time it runs on
-    # a connection: PostgreSQL parses it once per connection instead of every request (README,
-    # performance). Each execution is still planned for its own values (force_custom_plan): a
-    # generic plan, shared by every organization and filter, read 21,000 rows to find 18 at a
-    # million tickets. Set DATABASE_PREPARED_STATEMENTS=0 behind a pooler in transaction mode
-    # that cannot keep prepared statements (PgBouncer before 1.21).
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True,
-        prepare_threshold=5,
-        options="-c plan_cache_mode=force_custom_plan",
-    )
+# Prepared statements (psycopg's server-side binding) were measured and not kept: with
+# PostgreSQL's generic plans they were 10-15 % faster until a generic plan, shared by every
+# organization, read a large organization's whole ticket index for a filtered page (97 ms instead
+# of 1 ms at a million tickets); planned per execution they were no faster (README, performance).
 
 CACHE_URL = env.str("CACHE_URL", default="")
 CACHES = {
