@@ -88,7 +88,7 @@ def profile_inner() -> None:
         if response.status_code != 200:
             sys.exit(f"HTTP {response.status_code}: {response.content[:300]!r}")
 
-    for _ in range(50):  # warm: caches, prepared statements
+    for _ in range(50):  # warm: caches, the connection
         request()
     pauses: list[float] = []
     started = [0.0]
