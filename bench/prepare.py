@@ -12,27 +12,23 @@ import json
 import os
 import re
 import sys
+from typing import Any
 
 import django
 
 TRANSACTION = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT)\b", re.I)
 
 
-def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
+def subjects() -> dict[str, Any]:
+    """Who and what the scenarios use (Django set up): the largest organization's client, a staff
+    agent, an active ENV entitlement and the organization's recent tickets, as `ids` for
+    bench/scenarios.py, with the callers' bearer tokens and request headers."""
     from accounts.models import Organization, User
     from accounts.tokens import issue_pair
-    from bench.scenarios import scenarios, with_page_size
     from entitlements.models import Entitlement
     from tickets.management.commands.load_scale_data import CLIENT_EMAIL, STAFF_EMAIL
     from tickets.models import Ticket
 
-    cleanup_previous_runs()
     org = Organization.objects.get(slug="scale-0001")
     client_user = User.objects.get(email=CLIENT_EMAIL)
     staff = User.objects.get(email=STAFF_EMAIL)
@@ -56,7 +52,6 @@ def main() -> None:
         .order_by("-created_at")
         .values_list("id", flat=True)[:50]
     )
-    soak_ids = soak_targets(client_user, entitlement)
     ids = {
         "org_id": org.pk,
         "client_id": client_user.pk,
@@ -65,7 +60,6 @@ def main() -> None:
         "ticket_id": recent[len(recent) // 2],
         "recent_ticket_ids": recent,
         "open_ticket_ids": open_ids or recent[:10],
-        "soak_ticket_ids": soak_ids,
     }
     tokens = {
         "client": issue_pair(client_user, org)["access_token"],
@@ -78,6 +72,30 @@ def main() -> None:
         },
         "staff": {"Authorization": f"Bearer {tokens['staff']}"},
     }
+    return {
+        "org": org,
+        "client_user": client_user,
+        "entitlement": entitlement,
+        "ids": ids,
+        "tokens": tokens,
+        "headers": headers,
+    }
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.scenarios import scenarios, with_page_size
+    from tickets.models import Ticket
+
+    cleanup_previous_runs()
+    found = subjects()
+    org, ids, tokens, headers = found["org"], found["ids"], found["tokens"], found["headers"]
+    ids["soak_ticket_ids"] = soak_targets(found["client_user"], found["entitlement"])
 
     def count(scenario: dict, path: str) -> int:
         http = Client()

@@ -39,48 +39,30 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         env = bench_env(args, Path(tmp))
         env.update(BENCH_PROFILE=json.dumps(vars(own)))
-        sys.exit(
-            subprocess.run([PYTHON, "-m", "bench.profile_inner"], env=env, cwd=ROOT).returncode
-        )
+        command = [PYTHON, "-c", "from bench.profile import profile_inner; profile_inner()"]
+        sys.exit(subprocess.run(command, env=env, cwd=ROOT).returncode)
 
 
 def profile_inner() -> None:
-    """The part that runs under the benchmark's settings (python -m bench.profile_inner)."""
+    """The part that runs under the benchmark's settings, in its own process."""
     import django
 
     django.setup()
     from django.test import Client
 
-    from accounts.models import Organization, User
-    from accounts.tokens import issue_pair
+    from bench.prepare import subjects
     from bench.scenarios import scenarios
-    from tickets.management.commands.load_scale_data import CLIENT_EMAIL, STAFF_EMAIL
-    from tickets.models import Ticket
 
     own = json.loads(os.environ["BENCH_PROFILE"])
-    org = Organization.objects.get(slug="scale-0001")
-    client_user, staff = User.objects.get(email=CLIENT_EMAIL), User.objects.get(email=STAFF_EMAIL)
-    entitlement = org.entitlements.filter(entitlement_class="ENV", status="active").first()
-    ticket = Ticket.objects.filter(organization=org).order_by("-created_at", "-id")[100]
-    ids = {
-        "org_id": org.pk,
-        "staff_id": staff.pk,
-        "entitlement_id": entitlement.pk,
-        "ticket_id": ticket.pk,
-    }
-    items = {s["name"]: s for s in scenarios(ids)}
+    found = subjects()
+    items = {s["name"]: s for s in scenarios(found["ids"])}
     if own["list"] or own["scenario"] not in items:
         print("\n".join(items))
         return
     scenario = items[own["scenario"]]
     if scenario["method"] != "GET":
         sys.exit("Only reads are profiled (a write would change the data set).")
-    headers = {"Authorization": f"Bearer {issue_pair(staff)['access_token']}"}
-    if scenario["caller"] == "client":
-        headers = {
-            "Authorization": f"Bearer {issue_pair(client_user, org)['access_token']}",
-            "X-Middag-Organization": str(org.pk),
-        }
+    headers = found["headers"][scenario["caller"]]
     http = Client()
 
     def request() -> None:
