@@ -1,8 +1,8 @@
 """Organization context, roles and scopes: done once, used by every organization-owned viewset.
 
 A request names its organization with `X-Middag-Organization`. `OrgAccess` (a DRF permission)
-checks it against a live membership on every request and stores `view.org` and
-`view.membership`; `OrgScopedViewSet.get_queryset()` then scopes rows with `for_org(view.org)`,
+resolves it through accounts.tenancy (a live membership, or staff) on every request and stores
+`view.org` and `view.membership`; `OrgScopedViewSet.get_queryset()` then scopes rows with `for_org(view.org)`,
 so another organization's object is a 404 like a missing one.
 """
 
@@ -16,11 +16,12 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, viewsets
 from rest_framework.request import Request
 
+from accounts import tenancy
 from accounts.idempotency import IdempotentMixin
 from accounts.models import Company, Membership, Organization, User
 from config.api import ApiViewMixin
 from config.conditional import ConditionalMixin
-from config.errors import Forbidden, Invalid, NotFound
+from config.errors import Invalid
 
 ORG_HEADER = "X-Middag-Organization"
 _ORG_ID = re.compile(r"[0-9]{1,18}")
@@ -41,32 +42,6 @@ COMPANY_HEADER_PARAMETER = OpenApiParameter(
 )
 
 
-def _live_memberships() -> QuerySet[Membership]:
-    """Active memberships of active organizations, with the organization (unique per user and
-    organization, so unordered)."""
-    return (
-        Membership.objects.filter(is_active=True, organization__status="active")
-        .select_related("organization")
-        .order_by()
-    )
-
-
-def live_membership(user: User, org: Organization) -> Membership | None:
-    """The user's active membership of an active organization, read from the database now."""
-    return next(iter(_live_memberships().filter(user=user, organization=org)[:1]), None)
-
-
-def live_membership_with_user(user_id: int, org_id: int) -> Membership | None:
-    """live_membership() of an active user, with the user: the bearer and the organization
-    header of one request resolved in one query (accounts.authentication)."""
-    found = (
-        _live_memberships()
-        .select_related("user")
-        .filter(user_id=user_id, user__is_active=True, organization_id=org_id)[:1]
-    )
-    return next(iter(found), None)
-
-
 def parse_org_header(request: Request) -> int | None:
     """The header's organization id; None when absent; 422 when it is not a positive integer."""
     raw = request.headers.get(ORG_HEADER)
@@ -81,64 +56,18 @@ def parse_org_header(request: Request) -> int | None:
     return int(raw)
 
 
-def request_membership(request: Request, user: User, org_id: int) -> Membership | None:
-    """live_membership() for this request: the one the authentication read together with the
-    user when the request named this organization, otherwise read now."""
-    known = getattr(request, "org_membership", None)  # (org id, membership or None)
-    if known is not None and known[0] == org_id:
-        return known[1]
-    return live_membership(user, Organization(pk=org_id))
-
-
-def resolve_org(
+def resolve_request_org(
     request: Request, *, header_optional_for_staff: bool = True
 ) -> tuple[Organization | None, Membership | None]:
-    """(organization, membership) of this request, or an error: 422 bad header, 403 not a member."""
+    """(organization, membership) the request's header names, through accounts.tenancy: 422 bad
+    header, 403 not a member; staff may leave the header out (None, None)."""
     user: User = request.user
     org_id = parse_org_header(request)
     if org_id is None:
         if user.is_staff and header_optional_for_staff:
             return None, None
         raise Invalid(f"The {ORG_HEADER} header is required.", field=ORG_HEADER)
-    return org_and_membership(request, user, org_id)
-
-
-def org_and_membership(
-    request: Request, user: User, org_id: int
-) -> tuple[Organization, Membership | None]:
-    """The organization `org_id` names for `user`: through a live membership, or for staff any
-    organization (active or not, member or not); 404 for staff if it does not exist, 403 for
-    anyone else who is not a member."""
-    membership = request_membership(request, user, org_id)
-    if membership is not None:
-        return membership.organization, membership
-    if user.is_staff:  # staff see any organization, active or not, member or not
-        org = Organization.objects.filter(pk=org_id).first()
-        if org is None:
-            raise NotFound(f"Organization {org_id} does not exist.")
-        return org, None
-    raise Forbidden(f"You are not a member of organization {org_id}.")
-
-
-def check_membership(
-    membership: Membership | None,
-    *,
-    user: User,
-    scope: str | None,
-    write: bool,
-    min_write_role: str = Membership.Role.MEMBER,
-) -> None:
-    """403 unless the membership holds `scope` (and, for writes, a role of at least min_write_role)."""
-    if user.is_staff:
-        return
-    if membership is None:
-        raise Forbidden("You are not a member of this organization.")
-    if not membership.has_scope(scope):
-        raise Forbidden(f"Your membership lacks the '{scope}' scope.")
-    if write and membership.rank < Membership.RANK[min_write_role]:
-        if membership.role == Membership.Role.GUEST:
-            raise Forbidden("Guests have read-only access.")
-        raise Forbidden(f"This action needs the {min_write_role} role or above.")
+    return tenancy.resolve_org(user, org_id)
 
 
 class OrgAccess(permissions.BasePermission):
@@ -152,11 +81,11 @@ class OrgAccess(permissions.BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        view.org, view.membership = resolve_org(request)
+        view.org, view.membership = resolve_request_org(request)
         action = getattr(view, "action", None)
-        if action in getattr(view, "staff_only_actions", ()) and not user.is_staff:
-            raise Forbidden("Only MIDDAG staff may do this.")
-        check_membership(
+        if action in getattr(view, "staff_only_actions", ()):
+            tenancy.require_staff(user)
+        tenancy.check_membership(
             view.membership,
             user=user,
             scope=getattr(view, "required_scope", None),

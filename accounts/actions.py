@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from accounts import tenancy
 from accounts.models import ALL_SCOPES, Membership, Organization, User
 from config.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -48,16 +49,22 @@ def organization_update(*, org: Organization, **fields) -> Organization:
 
 
 @transaction.atomic
-def organization_delete(*, org: Organization, actor: User, membership: Membership | None) -> None:
+def organization_delete(*, org: Organization, actor: User | None) -> None:
     """Only the owner or staff delete; an organization that still owns records is a 409."""
-    if not actor.is_staff and (membership is None or membership.role != Role.OWNER):
+    membership = None if tenancy.is_staff(actor) else tenancy.live_membership(actor, org.pk)
+    if not tenancy.is_staff(actor) and (membership is None or membership.role != Role.OWNER):
         raise Forbidden("Only the owner or MIDDAG staff may delete an organization.")
     org.delete()  # entitlements and tickets PROTECT the organization: ProtectedError is a 409
 
 
-def _check_can_manage(actor: User, actor_membership: Membership | None, role: str) -> None:
+def _actor_membership(actor: User | None, org_id: int) -> Membership | None:
+    """The actor's live membership of the organization (None for staff and the system)."""
+    return None if tenancy.is_staff(actor) else tenancy.live_membership(actor, org_id)
+
+
+def _check_can_manage(actor: User | None, actor_membership: Membership | None, role: str) -> None:
     """Owners, admins and staff manage collaborators, never granting a role above their own."""
-    if actor.is_staff:
+    if tenancy.is_staff(actor):
         return
     if actor_membership is None or actor_membership.role not in (Role.OWNER, Role.ADMIN):
         raise Forbidden("Only the owner or an admin may manage collaborators.")
@@ -69,14 +76,13 @@ def _check_can_manage(actor: User, actor_membership: Membership | None, role: st
 def collaborator_add(
     *,
     org: Organization,
-    actor: User,
-    actor_membership: Membership | None,
+    actor: User | None,
     email: str,
     role: str,
     scopes: list[str],
 ) -> Membership:
     """Add an existing user to the organization (unknown email 404, already a member 409)."""
-    _check_can_manage(actor, actor_membership, role)
+    _check_can_manage(actor, _actor_membership(actor, org.pk), role)
     if role == Role.OWNER:
         raise Conflict(
             "An organization has exactly one owner; transfer ownership by changing a member's role.",
@@ -101,16 +107,16 @@ def collaborator_add(
 def collaborator_update(
     *,
     membership: Membership,
-    actor: User,
-    actor_membership: Membership | None,
+    actor: User | None,
     role: str | None = None,
     scopes: list[str] | None = None,
 ) -> Membership:
     """Change a member's role or scopes. Making someone owner transfers ownership (owner or staff)."""
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     new_role = role or membership.role
+    actor_membership = _actor_membership(actor, membership.organization_id)
     _check_can_manage(actor, actor_membership, new_role)
-    if not actor.is_staff and membership.rank > actor_membership.rank:
+    if not tenancy.is_staff(actor) and membership.rank > actor_membership.rank:
         raise Forbidden("You cannot change a member whose role is above your own.")
     if membership.role == Role.OWNER and new_role != Role.OWNER:
         raise Conflict(
@@ -134,10 +140,9 @@ def collaborator_update(
 
 
 @transaction.atomic
-def collaborator_remove(
-    *, membership: Membership, actor: User, actor_membership: Membership | None
-) -> None:
+def collaborator_remove(*, membership: Membership, actor: User | None) -> None:
     """Remove a member; the owner cannot be removed. Access ends at once, tokens or not."""
+    actor_membership = _actor_membership(actor, membership.organization_id)
     if membership.role == Role.OWNER:
         raise Conflict("The owner cannot be removed.", reason="MIDDAG-ORG-OWNER_REMOVAL")
     is_self = actor_membership is not None and actor_membership.pk == membership.pk

@@ -16,7 +16,7 @@ class JWTAuthentication(BaseJWTAuthentication):
 
     When the request names an organization (X-Middag-Organization), the user is read together
     with their live membership of it, in one query, and the membership is kept on the request
-    for the organization check (accounts.access.request_membership): the hot path of every
+    for the organization check (accounts.tenancy): the hot path of every
     organization-scoped request is one query instead of two. Without a membership (staff, a
     non-member, an inactive user) the user is read alone, as simplejwt does, and refused the same.
 
@@ -26,7 +26,8 @@ class JWTAuthentication(BaseJWTAuthentication):
     www_authenticate_realm = "api"
 
     def authenticate(self, request: Request) -> tuple[User, Token] | None:
-        from accounts.access import live_membership_with_user, parse_org_header
+        from accounts.access import parse_org_header
+        from accounts.tenancy import live_membership_with_user
 
         header = self.get_header(request)
         raw_token = None if header is None else self.get_raw_token(header)
@@ -39,8 +40,7 @@ class JWTAuthentication(BaseJWTAuthentication):
             org_id = None  # answered by the organization check, after authentication
         user_id = token.get(api_settings.USER_ID_CLAIM)
         if org_id is not None and str(user_id).isdecimal():
-            membership = live_membership_with_user(user_id, org_id)
-            request.org_membership = (org_id, membership)
+            membership = live_membership_with_user(user_id, org_id)  # kept for the request
             if membership is not None:
                 return membership.user, token
         return self.get_user(token), token

@@ -9,7 +9,8 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import Membership, Organization, User
+from accounts import tenancy
+from accounts.models import Organization, User
 from config.errors import DomainError
 
 
@@ -19,11 +20,7 @@ class TokenRejected(DomainError):
 
 
 def _membership_claims(user: User, org: Organization | None) -> dict:
-    membership = (
-        Membership.objects.filter(user=user, organization=org, is_active=True).first()
-        if org is not None
-        else None
-    )
+    membership = tenancy.live_membership(user, org.pk) if org is not None else None
     return {
         "org": org.pk if org is not None else None,
         "roles": [membership.role] if membership else [],

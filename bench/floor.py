@@ -19,9 +19,9 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from rest_framework.exceptions import APIException
 
-from accounts.access import request_membership
 from accounts.authentication import JWTAuthentication
 from accounts.models import Organization
+from accounts.tenancy import live_membership
 from tickets.models import Ticket
 from tickets.queries import ticket_total
 from tickets.sla import sla_status
@@ -80,7 +80,7 @@ def floor_tickets(request: HttpRequest) -> JsonResponse:
     raw = request.headers.get("X-Middag-Organization")
     if raw:
         org = Organization(pk=int(raw))
-        if not user.is_staff and request_membership(request, user, org.pk) is None:
+        if not user.is_staff and live_membership(user, org.pk) is None:
             return _error(403, "Permission denied")
         tickets = tickets.filter(organization_id=org.pk)
     elif not user.is_staff:

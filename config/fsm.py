@@ -8,7 +8,8 @@ row lock, one history row in the same transaction) are written once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import models, transaction
@@ -66,6 +67,25 @@ def record_change(
     )
 
 
+class TransitionReasons(Protocol):
+    """The reason codes of a domain's refused transitions (each app's `Reason` enum has both)."""
+
+    TRANSITION_NOT_ALLOWED: str
+    CONDITION_NOT_MET: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """TransitionReasons worked out for one call (e.g. an entitlement's ALREADY_CANCELLED)."""
+
+    TRANSITION_NOT_ALLOWED: str
+    CONDITION_NOT_MET: str
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[0] in "aeiou" else "a"
+
+
 @transaction.atomic
 def run_transition(
     obj: models.Model,
@@ -73,34 +93,40 @@ def run_transition(
     *,
     actor: Any,
     history_model: type[StatusChange],
+    reasons: TransitionReasons,
     reason: str = "",
     notes: str = "",
-    reason_code: str | None = None,
+    check: Callable[[Any], None] | None = None,
     before_save: Callable[[Any], None] | None = None,
+    conflict: type[TransitionConflict] | None = None,
     **kwargs: Any,
 ) -> Any:
     """Lock `obj`, run transition `name` if the lifecycle allows it (else 409), save, record it.
 
-    The row lock makes concurrent transitions on one row queue up: the second one sees the new
-    status and gets a 409. `ConcurrentTransitionMixin` on the models is the second line of defence
-    for a caller that did not lock.
+    `check(locked)` runs on the locked row once the lifecycle allows the move and before it is
+    made: the caller's permission and business checks (403, 409), so nothing is locked or checked
+    twice. The row lock makes concurrent transitions on one row queue up: the second one sees the
+    new status and gets a 409. `ConcurrentTransitionMixin` on the models is the second line of
+    defence for a caller that did not lock.
     """
+    conflict = conflict or TransitionConflict
     locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
     method = getattr(locked, name)
     label = name.replace("_", "-")
-    noun = locked._meta.verbose_name
-    article = "an" if noun[0] in "aeiou" else "a"
+    noun = getattr(locked, "transition_noun", "") or locked._meta.verbose_name
     if not can_proceed(method, check_conditions=False):
-        raise TransitionConflict(
-            f"Cannot {label} {article} {noun} whose status is '{locked.status}'.",
-            reason=reason_code or f"MIDDAG-{type(obj).__name__.upper()}-TRANSITION_NOT_ALLOWED",
+        raise conflict(
+            f"Cannot {label} {_article(noun)} {noun} whose status is '{locked.status}'.",
+            reason=reasons.TRANSITION_NOT_ALLOWED,
         )
     if not can_proceed(method):
-        raise TransitionConflict(
+        raise conflict(
             f"Cannot {label} this {noun} now (status '{locked.status}'): "
             "a condition of the transition is not met.",
-            reason=reason_code or f"MIDDAG-{type(obj).__name__.upper()}-CONDITION_NOT_MET",
+            reason=reasons.CONDITION_NOT_MET,
         )
+    if check is not None:
+        check(locked)
     before = locked.status
     method(**kwargs)
     if before_save is not None:

@@ -50,10 +50,12 @@ INSTALLED_APPS = [
     "environments",
     "services",
     "tickets",
+    "audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.request_scope.RequestScopeMiddleware",  # what a request resolved, kept for it alone
     "corsheaders.middleware.CorsMiddleware",  # before anything that may answer (CommonMiddleware)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

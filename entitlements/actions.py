@@ -1,8 +1,10 @@
 """Every write on entitlements: creation with a code, updates, and one function per transition.
 
-The API, the admin and the management commands all call these, so the rules live here once.
-Transitions go through `config.fsm.run_transition` (row lock, 409 with the current status, one
-history row in the same transaction) and then tell the environments app, in that transaction too.
+The API, the admin and the management commands all call these, so the rules live here once:
+only staff (or the system, `actor=None`) write entitlements. Transitions go through
+`config.fsm.run_transition` (row lock, 409 with the current status, one history row in the same
+transaction) and then run every registered cascade (`CASCADES`: the environments app registers
+its own when it loads), in that transaction too, so this app never imports the ones built on it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from accounts.models import Company, Organization, User
-from config.fsm import record_change, run_transition
+from accounts.tenancy import require_staff
+from audit import actions as audit
+from config.fsm import Refusal, record_change, run_transition
 from config.numbering import next_entitlement_code
-from entitlements.errors import REASON_PREFIX, EntitlementInvalid, WinBackWindowClosed
+from entitlements.errors import EntitlementInvalid, Reason, WinBackWindowClosed
 from entitlements.models import (
     WIN_BACK_DAYS,
     Entitlement,
@@ -57,6 +61,10 @@ UPDATABLE_FIELDS = frozenset(
     }
 )
 REASON_MAX_LENGTH = Entitlement._meta.get_field("cancellation_reason").max_length
+
+# Called as cascade(entitlement=..., actor=..., transition=name) after every transition, inside
+# its transaction: apps built on entitlements (environments) register here in AppConfig.ready().
+CASCADES: list[Callable[..., Any]] = []
 
 
 def entitlement_check(
@@ -111,6 +119,7 @@ def entitlement_create(
     when: datetime | None = None,
 ) -> Entitlement:
     """Create an active entitlement with the next code of its class and month (of `when`)."""
+    require_staff(actor)
     if entitlement_class not in EntitlementClass.values:
         raise EntitlementInvalid(
             f"class must be one of: {', '.join(EntitlementClass.values)}.", field="class"
@@ -157,6 +166,7 @@ def entitlement_update(
     *, entitlement: Entitlement, actor: User | None, **changes: Any
 ) -> Entitlement:
     """Change non-status fields; code, class, organization and status never change here."""
+    require_staff(actor)
     refused = sorted(set(changes) - UPDATABLE_FIELDS)
     if refused:
         name = "class" if refused[0] == "entitlement_class" else refused[0]
@@ -166,6 +176,7 @@ def entitlement_update(
         raise EntitlementInvalid("product_name cannot be blank.", field="product_name")
     if "metadata" in changes and changes["metadata"] is None:
         changes["metadata"] = {}
+    before = audit.snapshot(locked, list(changes))
     for name, value in changes.items():
         setattr(locked, name, value)
     entitlement_check(
@@ -177,16 +188,15 @@ def entitlement_update(
     )
     if changes:
         locked.save(update_fields=[*changes, "updated_at"])
+        audit.record_update(actor=actor, subject=locked, before=before)
     return locked
 
 
-def _refusal_reason(locked: Entitlement, name: str) -> str:
-    """`errors.reason` of a refused transition, e.g. MIDDAG-ENT-ALREADY_CANCELLED."""
-    if can_proceed(getattr(locked, name), check_conditions=False):
-        return f"{REASON_PREFIX}CONDITION_NOT_MET"
-    if locked.status == TRANSITION_TARGETS[name]:
-        return f"{REASON_PREFIX}ALREADY_{locked.status.upper()}"
-    return f"{REASON_PREFIX}INVALID_TRANSITION"
+def _refusal(locked: Entitlement, name: str) -> Refusal:
+    """The reasons of a refused transition, e.g. MIDDAG-ENT-ALREADY_CANCELLED."""
+    already = locked.status == TRANSITION_TARGETS[name]
+    moved = Reason.already(locked.status) if already else Reason.INVALID_TRANSITION
+    return Refusal(TRANSITION_NOT_ALLOWED=moved, CONDITION_NOT_MET=Reason.CONDITION_NOT_MET)
 
 
 def _transition(
@@ -200,7 +210,8 @@ def _transition(
     locked: Entitlement | None = None,
     **kwargs: Any,
 ) -> Entitlement:
-    """Run transition `name` with history, then cascade it to environments (same transaction)."""
+    """Staff: run transition `name` with history, then its cascades (same transaction)."""
+    require_staff(actor)
     # Lock first so the refusal reason is computed from the status run_transition will see.
     locked = locked or Entitlement.objects.select_for_update().get(pk=entitlement.pk)
     changed = run_transition(
@@ -210,14 +221,12 @@ def _transition(
         history_model=EntitlementStatusChange,
         reason=reason,
         notes=notes,
-        reason_code=_refusal_reason(locked, name),
+        reasons=_refusal(locked, name),
         before_save=before_save,
         **kwargs,
     )
-    # Imported here: the environments app builds on entitlements, not the other way round.
-    from environments.actions import entitlement_changed
-
-    entitlement_changed(entitlement=changed, actor=actor, transition=name)
+    for cascade in CASCADES:
+        cascade(entitlement=changed, actor=actor, transition=name)
     return changed
 
 

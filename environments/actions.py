@@ -93,7 +93,8 @@ def check_entitlement_for_environment(entitlement: Entitlement) -> None:
     if entitlement.status != Entitlement.Status.ACTIVE:
         raise errors.EntitlementNotActive(
             f"Entitlement {entitlement.code} is '{entitlement.status}'; environments are created "
-            "only for active entitlements."
+            "only for active entitlements.",
+            reason=errors.Reason.ENTITLEMENT_NOT_ACTIVE,
         )
 
 
@@ -173,6 +174,7 @@ def _transition(
         name,
         actor=actor,
         history_model=EnvironmentStatusChange,
+        reasons=errors.Reason,
         reason=reason,
         notes=notes,
         before_save=_set_suspended_manually(suspended_manually),
@@ -190,7 +192,8 @@ def _checked_transition(
     if can_proceed(getattr(current, name)) and entitlement.status != Entitlement.Status.ACTIVE:
         raise errors.EntitlementNotActive(
             f"Cannot {name.replace('_', ' ')} environment {current.pk}: its entitlement "
-            f"{entitlement.code} is '{entitlement.status}'."
+            f"{entitlement.code} is '{entitlement.status}'.",
+            reason=errors.Reason.ENTITLEMENT_NOT_ACTIVE,
         )
     return _transition(current, name, actor=actor, reason=reason, notes=notes)
 

@@ -75,11 +75,13 @@ def check_entitlement_for_service(entitlement: Entitlement) -> None:
             f"Entitlement {entitlement.code} has no organization; a service takes its "
             "organization from its entitlement.",
             field="entitlement_id",
+            reason=errors.Reason.NO_ORGANIZATION,
         )
     if entitlement.status != Entitlement.Status.ACTIVE:
         raise errors.EntitlementNotActive(
             f"Entitlement {entitlement.code} is '{entitlement.status}'; services are opened "
-            "only under active entitlements."
+            "only under active entitlements.",
+            reason=errors.Reason.ENTITLEMENT_NOT_ACTIVE,
         )
 
 
@@ -144,7 +146,13 @@ def _transition(
     service: Service, name: str, *, actor: User | None, reason: str = "", notes: str = ""
 ) -> Service:
     return run_transition(
-        service, name, actor=actor, history_model=ServiceStatusChange, reason=reason, notes=notes
+        service,
+        name,
+        actor=actor,
+        history_model=ServiceStatusChange,
+        reasons=errors.Reason,
+        reason=reason,
+        notes=notes,
     )
 
 

@@ -18,20 +18,21 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import has_transition_perm
 
-from accounts.access import check_membership, live_membership
+from accounts import tenancy
 from accounts.models import Membership, Organization, User
 from config.fsm import record_change, run_transition
 from config.numbering import next_ticket_number
+from entitlements.errors import EntitlementNotActive
 from entitlements.models import Entitlement, EntitlementClass
+from environments.errors import EnvironmentDecommissioned
 from environments.models import Environment
 from services.models import Service
 from tickets import notifications
 from tickets.errors import (
     EntitlementClassForbidden,
-    EntitlementNotActive,
-    EnvironmentDecommissioned,
+    Reason,
     TicketClosed,
     TicketForbidden,
     TicketInvalid,
@@ -62,36 +63,21 @@ _FORBIDDEN = {
 }
 
 
-def _is_staff(user: User | None) -> bool:
-    return user is None or bool(user.is_staff)
+_is_staff = tenancy.is_staff
 
 
 def _require_staff(actor: User | None) -> None:
-    if not _is_staff(actor):
-        raise TicketForbidden("Only MIDDAG staff may do this.")
+    tenancy.require_staff(actor, error=TicketForbidden)
 
 
-def _require_writer(
-    actor: User | None, org_id: int, membership: Membership | None = None
-) -> Membership | None:
-    """Staff, or an active member of the organization with scope `entitlements`, above guest.
-
-    `membership`: the actor's live membership, when the caller read it in this transaction
-    (the API's OrgAccess did); any other is ignored and the membership is read again.
-    """
-    if _is_staff(actor):
-        return None
-    if not (
-        membership is not None
-        and membership.user_id == actor.pk
-        and membership.organization_id == org_id
-        and membership.is_active
-    ):
-        membership = live_membership(actor, Organization(pk=org_id))
-    if membership is None:
-        raise TicketForbidden("You are not a member of this service request's organization.")
-    check_membership(membership, user=actor, scope="entitlements", write=True)
-    return membership
+def _require_writer(actor: User | None, org_id: int) -> Membership | None:
+    """Staff, or a live member of the organization with scope `entitlements`, above guest."""
+    return tenancy.require_member(
+        actor,
+        org_id,
+        not_member="You are not a member of this service request's organization.",
+        error=TicketForbidden,
+    )
 
 
 def _lock(ticket: Ticket) -> Ticket:
@@ -169,13 +155,8 @@ def ticket_create(
     close_immediately: bool = False,
     resolution_type: str = "",
     resolution_subject: str = "",
-    membership: Membership | None = None,
 ) -> Ticket:
-    """Open a service request: clients only against an active ENV entitlement of their org.
-
-    `membership`: the actor's live membership of the organization, when the caller has just
-    read it (saves reading it twice); see _require_writer.
-    """
+    """Open a service request: clients only against an active ENV entitlement of their org."""
     title = _text(title, "title", "A title", 200)
     description = _text(description, "description", "A description")
     priority = _priority(priority)
@@ -200,7 +181,7 @@ def ticket_create(
 
     staff = _is_staff(actor)
     if not staff:
-        _require_writer(actor, organization.pk, membership)
+        _require_writer(actor, organization.pk)
         if service is not None or entitlement.entitlement_class != EntitlementClass.ENV:
             raise EntitlementClassForbidden(
                 f"Clients open service requests only against environment (ENV) entitlements; "
@@ -212,21 +193,18 @@ def ticket_create(
         if entitlement.status != Entitlement.Status.ACTIVE:
             raise EntitlementNotActive(
                 f"Entitlement {entitlement.code} is {entitlement.status}; service requests need "
-                "an active entitlement."
+                "an active entitlement.",
+                reason=Reason.ENTITLEMENT_NOT_ACTIVE,
             )
         if environment is not None and environment.status == Environment.Status.DECOMMISSIONED:
             raise EnvironmentDecommissioned(
-                f"Environment {environment.name} is decommissioned; it takes no service requests."
+                f"Environment {environment.name} is decommissioned; it takes no service requests.",
+                reason=Reason.ENVIRONMENT_DECOMMISSIONED,
             )
     requester = requester or actor
     if requester is None:
         raise TicketInvalid("A requester is required.", field="requester_id")
-    if (
-        requester != actor
-        and not Membership.objects.filter(
-            user=requester, organization=organization, is_active=True
-        ).exists()
-    ):
+    if requester != actor and not tenancy.is_live_member(requester, organization.pk):
         raise TicketInvalid(
             "The requester must be a member of the organization.", field="requester_id"
         )
@@ -268,6 +246,7 @@ def ticket_create(
                 name,
                 actor=actor,
                 history_model=TicketStatusChange,
+                reasons=Reason,
                 reason=resolution_subject,
             )
     return ticket
@@ -281,17 +260,21 @@ def ticket_transition(*, ticket: Ticket, name: str, actor: User | None, reason: 
     reason = (reason or "").strip()
     if name == "reopen" and not reason:
         raise TicketInvalid("A reason is required to reopen a service request.", field="reason")
-    locked = _lock(ticket)
-    _require_writer(actor, locked.organization_id)
-    method = getattr(locked, name)
-    if not can_proceed(method):
-        raise TicketTransitionNotAllowed(
-            f"Cannot {name} a service request whose status is '{locked.status}'."
-        )
-    if actor is not None and not has_transition_perm(method, actor):
-        raise TicketForbidden(_FORBIDDEN.get(name, "You may not do this."))
+    _require_writer(actor, ticket.organization_id)
+
+    def may(locked: Ticket) -> None:  # the lifecycle allows the move; may this actor make it?
+        if actor is not None and not has_transition_perm(getattr(locked, name), actor):
+            raise TicketForbidden(_FORBIDDEN.get(name, "You may not do this."))
+
     locked = run_transition(
-        locked, name, actor=actor, history_model=TicketStatusChange, reason=reason
+        ticket,
+        name,
+        actor=actor,
+        history_model=TicketStatusChange,
+        reasons=Reason,
+        reason=reason,
+        check=may,
+        conflict=TicketTransitionNotAllowed,
     )
     if locked.status == Status.RESOLVED:
         notifications.schedule(notifications.ticket_resolved, locked.pk)
@@ -327,6 +310,7 @@ def ticket_reply(*, ticket: Ticket, author: User, message: str, internal: bool =
                 "start",
                 actor=author,
                 history_model=TicketStatusChange,
+                reasons=Reason,
                 reason="The client replied.",
             )
         notifications.schedule(notifications.client_replied, reply.pk)
@@ -352,11 +336,11 @@ def ticket_rate(*, ticket: Ticket, actor: User, rating: int, comment: str = "") 
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise TicketInvalid("The rating is an integer from 1 to 5.", field="rating")
     locked = _lock(ticket)
-    membership = live_membership(actor, Organization(pk=locked.organization_id))
-    if membership is None:
+    membership = tenancy.live_membership(actor, locked.organization_id)
+    if membership is None:  # staff as such do not rate: only the organization's members
         raise TicketForbidden("Only members of the request's organization may rate it.")
-    check_membership(membership, user=actor, scope="entitlements", write=True)
-    if membership.role == Membership.Role.GUEST:  # staff bypass check_membership; guests never
+    tenancy.check_membership(membership, user=actor, scope="entitlements", write=True)
+    if membership.role == Membership.Role.GUEST:  # staff members pass check_membership
         raise TicketForbidden("Guests have read-only access.")
     if locked.status not in (Status.RESOLVED, Status.CLOSED):
         raise TicketNotRateable(

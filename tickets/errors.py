@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from config.errors import Conflict, Forbidden, Invalid, NotFound
 from config.fsm import TransitionConflict
+
+
+class Reason(StrEnum):
+    """Every `errors.reason` the tickets app answers with."""
+
+    FORBIDDEN = "MIDDAG-SR-FORBIDDEN"
+    ENTITLEMENT_CLASS = "MIDDAG-SR-ENTITLEMENT_CLASS"
+    ENTITLEMENT_NOT_ACTIVE = "MIDDAG-SR-ENTITLEMENT_NOT_ACTIVE"
+    ENVIRONMENT_DECOMMISSIONED = "MIDDAG-SR-ENVIRONMENT_DECOMMISSIONED"
+    TRANSITION_NOT_ALLOWED = "MIDDAG-SR-TRANSITION_NOT_ALLOWED"
+    CONDITION_NOT_MET = "MIDDAG-SR-CONDITION_NOT_MET"
+    CLOSED = "MIDDAG-SR-CLOSED"
+    NOT_RATEABLE = "MIDDAG-SR-NOT_RATEABLE"
 
 
 class TicketError(Exception):
@@ -13,7 +28,7 @@ class TicketError(Exception):
 class TicketForbidden(TicketError, Forbidden):
     """403: the caller may not do this to service requests (role, scope, class, internal note)."""
 
-    reason = "MIDDAG-SR-FORBIDDEN"
+    reason = Reason.FORBIDDEN
 
 
 class TicketNotFound(TicketError, NotFound):
@@ -27,34 +42,28 @@ class TicketInvalid(TicketError, Invalid):
 class EntitlementClassForbidden(TicketForbidden):
     """403: clients open requests against ENV-class entitlements only."""
 
-    reason = "MIDDAG-SR-ENTITLEMENT_CLASS"
-
-
-class EntitlementNotActive(TicketError, Conflict):
-    """409: the entitlement is not active."""
-
-    reason = "MIDDAG-SR-ENTITLEMENT_NOT_ACTIVE"
+    reason = Reason.ENTITLEMENT_CLASS
 
 
 class EnvironmentDecommissioned(TicketError, Conflict):
     """409: the environment is decommissioned."""
 
-    reason = "MIDDAG-SR-ENVIRONMENT_DECOMMISSIONED"
+    reason = Reason.ENVIRONMENT_DECOMMISSIONED
 
 
 class TicketTransitionNotAllowed(TicketError, TransitionConflict):
     """409: the lifecycle does not allow this move from the current status."""
 
-    reason = "MIDDAG-SR-TRANSITION_NOT_ALLOWED"
+    reason = Reason.TRANSITION_NOT_ALLOWED
 
 
 class TicketClosed(TicketError, Conflict):
     """409: a closed or cancelled ticket takes no more replies or changes."""
 
-    reason = "MIDDAG-SR-CLOSED"
+    reason = Reason.CLOSED
 
 
 class TicketNotRateable(TicketError, Conflict):
     """409: only resolved or closed tickets are rated."""
 
-    reason = "MIDDAG-SR-NOT_RATEABLE"
+    reason = Reason.NOT_RATEABLE

@@ -127,6 +127,8 @@ class TicketQuerySet(OrgQuerySet):
 
 
 class Ticket(ConcurrentTransitionMixin, OrgOwnedModel):
+    transition_noun = "service request"  # what a refused transition calls it (config.fsm)
+
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         IN_PROGRESS = "in_progress", "In progress"

@@ -14,8 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import actions
-from accounts.access import check_membership, live_membership
+from accounts import actions, tenancy
 from accounts.api import serializers as s
 from accounts.idempotency import IdempotentMixin
 from accounts.models import Membership, Organization, User
@@ -56,14 +55,10 @@ class LoginView(ApiViewMixin, APIView):
         org = None
         if data.get("organization_id"):
             org = Organization.objects.filter(pk=data["organization_id"]).first()
-            if org is None or (not user.is_staff and live_membership(user, org) is None):
+            if org is None or not (user.is_staff or tenancy.is_live_member(user, org.pk)):
                 raise Forbidden(f"You are not a member of organization {data['organization_id']}.")
         update_last_login(None, user)  # shown in the admin; simplejwt's own views are not used
-        memberships = (
-            Membership.objects.filter(user=user, is_active=True, organization__status="active")
-            .select_related("organization")
-            .order_by("organization__name")
-        )
+        memberships = tenancy.live_memberships().filter(user=user).order_by("organization__name")
         body = {
             **issue_pair(user, org),
             "user": s.UserSerializer(user).data,
@@ -134,8 +129,7 @@ class OrganizationViewSet(
     def get_object(self) -> Organization:
         org = super().get_object()  # not visible to the caller: 404
         write = self.request.method not in permissions.SAFE_METHODS
-        self.membership = live_membership(self.request.user, org)
-        check_membership(self.membership, user=self.request.user, scope="organization", write=write)
+        tenancy.require_member(self.request.user, org.pk, scope="organization", write=write)
         self.check_preconditions(org)  # If-Match, once the caller may write at all
         return org
 
@@ -162,7 +156,7 @@ class OrganizationViewSet(
     @extend_schema(responses={200: None})
     def destroy(self, request: Request, pk: str | None = None) -> Response:
         org = self.get_object()
-        actions.organization_delete(org=org, actor=request.user, membership=self.membership)
+        actions.organization_delete(org=org, actor=request.user)
         return respond(None, message="Organization deleted")
 
     def _collaborator(self, org: Organization, membership_id: str) -> Membership:
@@ -188,7 +182,6 @@ class OrganizationViewSet(
         membership = actions.collaborator_add(
             org=org,
             actor=request.user,
-            actor_membership=self.membership,
             email=inp.validated_data["email"],
             role=inp.validated_data["role"],
             scopes=actions.validate_scopes(inp.validated_data["scopes"]),
@@ -217,16 +210,12 @@ class OrganizationViewSet(
         org = self.get_object()
         membership = self._collaborator(org, membership_id)
         if request.method == "DELETE":
-            actions.collaborator_remove(
-                membership=membership, actor=request.user, actor_membership=self.membership
-            )
+            actions.collaborator_remove(membership=membership, actor=request.user)
             return respond(None, message="Collaborator removed")
         inp = s.CollaboratorUpdateInput(data=request.data)
         inp.is_valid(raise_exception=True)
         data = dict(inp.validated_data)
         if "scopes" in data:
             data["scopes"] = actions.validate_scopes(data["scopes"])
-        membership = actions.collaborator_update(
-            membership=membership, actor=request.user, actor_membership=self.membership, **data
-        )
+        membership = actions.collaborator_update(membership=membership, actor=request.user, **data)
         return respond(s.CollaboratorSerializer(membership).data, message="Collaborator updated")

@@ -108,7 +108,7 @@ class TicketViewSet(
         self._refuse_staff_only(request, s.TicketCreateInput.STAFF_ONLY)
         inp = s.TicketCreateInput(data=request.data, context=self._context())
         inp.is_valid(raise_exception=True)
-        ticket = _create(request, self.org, inp.validated_data, self.membership)
+        ticket = _create(request, self.org, inp.validated_data)
         return respond(
             s.TicketCreatedSerializer(ticket).data, status=201, message="Service request created"
         )
@@ -212,11 +212,10 @@ class TicketViewSet(
         return respond(self._fresh(ticket), message="Thank you for your rating")
 
 
-def _create(request: Request, org, data: dict, membership=None, **target) -> Ticket:
+def _create(request: Request, org, data: dict, **target) -> Ticket:
     """POST /tickets and POST /environments/{id}/tickets: create, then assign when staff asked."""
     ticket = actions.ticket_create(
         actor=request.user,
-        membership=membership,  # OrgAccess read it in this transaction
         title=data["title"],
         description=data["description"],
         priority=data["priority"],
@@ -270,7 +269,6 @@ class EnvironmentTicketViewSet(TicketQueryMixin, OrgScopedViewSet):
             request,
             self.org,
             {**inp.validated_data, "environment_id": environment},
-            self.membership,
         )
         return respond(
             s.EnvironmentTicketCreatedSerializer(ticket).data,

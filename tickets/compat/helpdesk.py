@@ -15,7 +15,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.access import check_membership, org_and_membership, parse_org_header
+from accounts import tenancy
+from accounts.access import parse_org_header
 from accounts.models import Membership, Organization, User
 from config.errors import Conflict, Forbidden, Invalid, NotFound
 from entitlements.models import Entitlement, EntitlementClass
@@ -88,10 +89,12 @@ class HelpdeskView(CompatView):
             raise Invalid(
                 "Choose an organization: send X-Middag-Organization or log in with organization_id."
             )
-        return org_and_membership(request, user, org_id)
+        return tenancy.resolve_org(user, org_id)
 
     def check(self, *, write: bool) -> None:
-        check_membership(self.membership, user=self.request.user, scope="entitlements", write=write)
+        tenancy.check_membership(
+            self.membership, user=self.request.user, scope="entitlements", write=write
+        )
 
     def tickets(self) -> QuerySet:
         return Ticket.objects.for_org(self.org)
