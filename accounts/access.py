@@ -112,6 +112,12 @@ class OrgScopedViewSet(ApiViewMixin, IdempotentMixin, ConditionalMixin, viewsets
     org: Organization | None = None
     membership: Membership | None = None
     uses_org_header = True
+    tenancy = "organization"  # tests/test_route_tenancy.py holds every route to a declared kind
+
+    def __init_subclass__(cls, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(f"{cls.__name__}: extend scope_queryset(), never get_queryset()")
 
     def get_queryset(self) -> QuerySet:
         qs = self.model.objects.for_org(self.org)

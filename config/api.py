@@ -116,6 +116,11 @@ class ApiViewMixin:
     """
 
     atomic_reads = False
+    # How the view decides whose data it serves (tests/test_route_tenancy.py checks every route):
+    # "organization" the header's organization through accounts.tenancy (OrgScopedViewSet),
+    # "compat" the same resolver for the compatibility APIs, "organization-in-path" the caller's
+    # organizations, "own-account" nothing but the caller's own account.
+    tenancy: str | None = None
 
     @classmethod
     def as_view(cls, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -26,6 +26,7 @@ from config.errors import Forbidden, NotFound
 
 
 class RegisterView(ApiViewMixin, APIView):
+    tenancy = "own-account"
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = [AuthIPThrottle, AuthEmailThrottle]
@@ -39,6 +40,7 @@ class RegisterView(ApiViewMixin, APIView):
 
 
 class LoginView(ApiViewMixin, APIView):
+    tenancy = "own-account"
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = [AuthIPThrottle, AuthEmailThrottle]
@@ -71,6 +73,7 @@ class LoginView(ApiViewMixin, APIView):
 
 
 class RefreshView(ApiViewMixin, APIView):
+    tenancy = "own-account"
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
 
@@ -82,6 +85,7 @@ class RefreshView(ApiViewMixin, APIView):
 
 
 class LogoutView(ApiViewMixin, APIView):
+    tenancy = "own-account"
     @extend_schema(request=s.RefreshInput, responses={200: None}, tags=["auth"])
     def post(self, request: Request) -> Response:
         inp = s.RefreshInput(data=request.data)
@@ -91,6 +95,7 @@ class LogoutView(ApiViewMixin, APIView):
 
 
 class MeView(ApiViewMixin, APIView):
+    tenancy = "own-account"
     @extend_schema(responses={200: s.MeSerializer}, tags=["auth"])
     def get(self, request: Request) -> Response:
         user = User.objects.prefetch_related(
@@ -119,6 +124,7 @@ class OrganizationViewSet(
     """The caller's organizations. The organization in the path is the context here, not a header."""
 
     serializer_class = s.OrganizationSerializer
+    tenancy = "organization-in-path"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet:
