@@ -10,14 +10,21 @@ from collections.abc import Callable
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Organization, User
 from accounts.tokens import issue_pair
+from entitlements.models import Entitlement
+from environments.models import Environment
+from services.models import Service
 from tests.factories import (
+    EntitlementFactory,
+    EnvironmentFactory,
     MembershipFactory,
     OrganizationFactory,
     OwnerMembershipFactory,
+    ServiceFactory,
     StaffFactory,
     UserFactory,
 )
@@ -130,6 +137,52 @@ def staff(db) -> User:
 @pytest.fixture
 def user(db) -> User:
     return UserFactory()
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return StaffFactory(is_superuser=True)
+
+
+@pytest.fixture
+def staff_admin(superuser) -> Client:
+    """The admin site, logged in as a superuser."""
+    client = Client()
+    client.force_login(superuser)
+    return client
+
+
+# --- one entitlement-backed object of each kind (tickets/ and compat/ define their own) ---
+
+
+@pytest.fixture
+def env_entitlement(org) -> Entitlement:
+    return EntitlementFactory(organization=org, entitlement_class="ENV")
+
+
+@pytest.fixture
+def svc_entitlement(org) -> Entitlement:
+    return EntitlementFactory(organization=org, entitlement_class="SVC")
+
+
+@pytest.fixture
+def environment(org) -> Environment:
+    return EnvironmentFactory(entitlement__organization=org, status=Environment.Status.ACTIVE)
+
+
+@pytest.fixture
+def service(org) -> Service:
+    return ServiceFactory(entitlement__organization=org, status=Service.Status.IN_PROGRESS)
+
+
+@pytest.fixture
+def other_environment(other_org) -> Environment:
+    return EnvironmentFactory(entitlement__organization=other_org)
+
+
+@pytest.fixture
+def other_service(other_org) -> Service:
+    return ServiceFactory(entitlement__organization=other_org)
 
 
 @pytest.fixture

@@ -4,14 +4,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Organization, User
 from entitlements import actions
 from entitlements.models import Entitlement
 from tests.conftest import client_for
-from tests.factories import StaffFactory
 
 Status = Entitlement.Status
 
@@ -55,15 +53,3 @@ def other_entitlement(make_entitlement, other_org) -> Entitlement:
 def staff_org_api(staff, org: Organization) -> APIClient:
     """Staff with the organization header: scoped to `org` like a client."""
     return client_for(staff, org)
-
-
-@pytest.fixture
-def superuser(db) -> User:
-    return StaffFactory(is_superuser=True)
-
-
-@pytest.fixture
-def admin_client_(superuser) -> Client:
-    client = Client()
-    client.force_login(superuser)
-    return client

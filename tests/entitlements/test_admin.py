@@ -41,11 +41,11 @@ def management_data(response) -> dict[str, str]:
     return data
 
 
-def test_changelist_columns_filters_and_search(admin_client_, make_entitlement, other_org):
+def test_changelist_columns_filters_and_search(staff_admin, make_entitlement, other_org):
     plg = make_entitlement(entitlement_class="PLG", product_name="Campus EAD")
     other = make_entitlement(organization=other_org, product_name="Globex Hosting")
     standalone = make_entitlement(organization=None, product_name="Standalone")
-    response = admin_client_.get(CHANGELIST)
+    response = staff_admin.get(CHANGELIST)
     assert response.status_code == 200
     content = response.content.decode()
     for text in (plg.code, other.code, standalone.code, "Campus EAD", "Acme Learning"):
@@ -62,24 +62,24 @@ def test_changelist_columns_filters_and_search(admin_client_, make_entitlement, 
         "expiry=past": set(),
     }
     for query, expected in cases.items():
-        response = admin_client_.get(f"{CHANGELIST}?{query}")
+        response = staff_admin.get(f"{CHANGELIST}?{query}")
         assert response.status_code == 200, query
         assert set(response.context["cl"].result_list) == expected, query
 
 
-def test_expiry_range_filter(admin_client_, make_entitlement):
+def test_expiry_range_filter(staff_admin, make_entitlement):
     soon = make_entitlement(expires_at=timezone.now() + timedelta(days=5))
     later = make_entitlement(expires_at=timezone.now() + timedelta(days=200))
-    assert set(admin_client_.get(f"{CHANGELIST}?expiry=7d").context["cl"].result_list) == {soon}
-    assert set(admin_client_.get(f"{CHANGELIST}?expiry=later").context["cl"].result_list) == {later}
+    assert set(staff_admin.get(f"{CHANGELIST}?expiry=7d").context["cl"].result_list) == {soon}
+    assert set(staff_admin.get(f"{CHANGELIST}?expiry=later").context["cl"].result_list) == {later}
 
 
-def test_change_page_shows_buttons_history_and_linked_records(admin_client_, entitlement):
+def test_change_page_shows_buttons_history_and_linked_records(staff_admin, entitlement):
     LicenseFactory(entitlement=entitlement, license_key="LIC-SHOWN")
     ContractFactory(entitlement=entitlement, title="Contract shown")
     order = OrderFactory(number="ORDER-SHOWN")
     entitlement.order_links.create(order=order)
-    response = admin_client_.get(change_url(entitlement))
+    response = staff_admin.get(change_url(entitlement))
     assert response.status_code == 200
     content = response.content.decode()
     labels = [t["label"] for t in response.context["entitlement_transitions"]]
@@ -92,10 +92,10 @@ def test_change_page_shows_buttons_history_and_linked_records(admin_client_, ent
     assert 'name="status"' not in content  # status is never a form field
 
 
-def test_transition_button_runs_the_action(admin_client_, entitlement, superuser):
+def test_transition_button_runs_the_action(staff_admin, entitlement, superuser):
     url = transition_url(entitlement, "suspend")
-    assert admin_client_.get(url).status_code == 200
-    response = admin_client_.post(url, {"reason": "Payment failed", "notes": "card declined"})
+    assert staff_admin.get(url).status_code == 200
+    response = staff_admin.post(url, {"reason": "Payment failed", "notes": "card declined"})
     assert response.status_code == 302
     entitlement.refresh_from_db()
     assert entitlement.status == "suspended"
@@ -109,16 +109,16 @@ def test_transition_button_runs_the_action(admin_client_, entitlement, superuser
     )
 
 
-def test_cancel_button_needs_a_reason(admin_client_, entitlement):
-    response = admin_client_.post(transition_url(entitlement, "cancel"), {"reason": ""})
+def test_cancel_button_needs_a_reason(staff_admin, entitlement):
+    response = staff_admin.post(transition_url(entitlement, "cancel"), {"reason": ""})
     assert response.status_code == 200
     assert response.context["form"].errors["reason"]
     entitlement.refresh_from_db()
     assert entitlement.status == "active"
 
 
-def test_refused_transition_button_shows_the_conflict(admin_client_, entitlement):
-    response = admin_client_.post(transition_url(entitlement, "renew"), {}, follow=True)
+def test_refused_transition_button_shows_the_conflict(staff_admin, entitlement):
+    response = staff_admin.post(transition_url(entitlement, "renew"), {}, follow=True)
     assert response.status_code == 200
     assert any("'active'" in str(m) for m in response.context["messages"])
     entitlement.refresh_from_db()
@@ -126,24 +126,24 @@ def test_refused_transition_button_shows_the_conflict(admin_client_, entitlement
     assert entitlement.history.count() == 1
 
 
-def test_unknown_transition_is_refused(admin_client_, entitlement):
-    assert admin_client_.get(transition_url(entitlement, "delete")).status_code == 403
+def test_unknown_transition_is_refused(staff_admin, entitlement):
+    assert staff_admin.get(transition_url(entitlement, "delete")).status_code == 403
 
 
-def test_bulk_actions(admin_client_, make_entitlement):
+def test_bulk_actions(staff_admin, make_entitlement):
     active = make_entitlement()
     suspended = make_entitlement("suspended")
-    response = admin_client_.post(
+    response = staff_admin.post(
         CHANGELIST,
         {"action": "expire_selected", "_selected_action": [active.pk, suspended.pk], "reason": ""},
     )
     assert response.status_code == 302
     assert set(Entitlement.objects.values_list("status", flat=True)) == {"expired"}
     # Cancel needs the reason from the action bar; without it nothing changes.
-    admin_client_.post(CHANGELIST, {"action": "cancel_selected", "_selected_action": [active.pk]})
+    staff_admin.post(CHANGELIST, {"action": "cancel_selected", "_selected_action": [active.pk]})
     active.refresh_from_db()
     assert active.status == "expired"
-    admin_client_.post(
+    staff_admin.post(
         CHANGELIST,
         {"action": "cancel_selected", "_selected_action": [active.pk], "reason": "Churned"},
     )
@@ -151,10 +151,10 @@ def test_bulk_actions(admin_client_, make_entitlement):
     assert (active.status, active.cancellation_reason) == ("cancelled", "Churned")
 
 
-def test_bulk_action_reports_refusals_and_keeps_the_others(admin_client_, make_entitlement):
+def test_bulk_action_reports_refusals_and_keeps_the_others(staff_admin, make_entitlement):
     active = make_entitlement()
     expired = make_entitlement("expired")
-    response = admin_client_.post(
+    response = staff_admin.post(
         CHANGELIST,
         {"action": "suspend_selected", "_selected_action": [active.pk, expired.pk]},
         follow=True,
@@ -167,9 +167,9 @@ def test_bulk_action_reports_refusals_and_keeps_the_others(admin_client_, make_e
     assert (active.status, expired.status) == ("suspended", "expired")
 
 
-def test_add_through_the_admin_allocates_a_code_and_history(admin_client_, org, superuser):
+def test_add_through_the_admin_allocates_a_code_and_history(staff_admin, org, superuser):
     add_url = reverse("admin:entitlements_entitlement_add")
-    page = admin_client_.get(add_url)
+    page = staff_admin.get(add_url)
     data = {
         **management_data(page),
         "entitlement_class": "EDU",
@@ -181,7 +181,7 @@ def test_add_through_the_admin_allocates_a_code_and_history(admin_client_, org, 
         "starts_at_1": "10:00:00",
         "metadata": "{}",
     }
-    response = admin_client_.post(add_url, data)
+    response = staff_admin.post(add_url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     entitlement = Entitlement.objects.get(product_name="Moodle Academy")
     assert entitlement.code.startswith("EDU-")
@@ -191,8 +191,8 @@ def test_add_through_the_admin_allocates_a_code_and_history(admin_client_, org, 
     ]
 
 
-def test_edit_through_the_admin_uses_the_update_action(admin_client_, entitlement):
-    page = admin_client_.get(change_url(entitlement))
+def test_edit_through_the_admin_uses_the_update_action(staff_admin, entitlement):
+    page = staff_admin.get(change_url(entitlement))
     data = {
         **management_data(page),
         "product_name": "Campus EAD Pro",
@@ -203,7 +203,7 @@ def test_edit_through_the_admin_uses_the_update_action(admin_client_, entitlemen
         "starts_at_1": entitlement.starts_at.strftime("%H:%M:%S"),
         "metadata": "{}",
     }
-    response = admin_client_.post(change_url(entitlement), data)
+    response = staff_admin.post(change_url(entitlement), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     refreshed = Entitlement.objects.get(pk=entitlement.pk)
     assert (refreshed.product_name, refreshed.code, refreshed.status) == (
@@ -213,12 +213,12 @@ def test_edit_through_the_admin_uses_the_update_action(admin_client_, entitlemen
     )
 
 
-def test_entitlements_cannot_be_deleted_in_the_admin(admin_client_, entitlement):
+def test_entitlements_cannot_be_deleted_in_the_admin(staff_admin, entitlement):
     url = reverse("admin:entitlements_entitlement_delete", args=[entitlement.pk])
-    assert admin_client_.get(url).status_code == 403
+    assert staff_admin.get(url).status_code == 403
 
 
-def test_order_license_contract_admins(admin_client_, entitlement):
+def test_order_license_contract_admins(staff_admin, entitlement):
     license_ = LicenseFactory(entitlement=entitlement, license_key="LIC-ADMIN")
     license_.activations.create(domain="lms.acme.example")
     contract = ContractFactory(entitlement=entitlement)
@@ -229,12 +229,12 @@ def test_order_license_contract_admins(admin_client_, entitlement):
         ("contract", contract, contract.title),
         ("order", order, entitlement.code),
     ]:
-        changelist = admin_client_.get(reverse(f"admin:entitlements_{name}_changelist"))
+        changelist = staff_admin.get(reverse(f"admin:entitlements_{name}_changelist"))
         assert changelist.status_code == 200, name
-        change = admin_client_.get(reverse(f"admin:entitlements_{name}_change", args=[obj.pk]))
+        change = staff_admin.get(reverse(f"admin:entitlements_{name}_change", args=[obj.pk]))
         assert change.status_code == 200, name
         assert text in change.content.decode(), name
-    searched = admin_client_.get(
+    searched = staff_admin.get(
         reverse("admin:entitlements_license_changelist") + "?q=lms.acme.example"
     )
     assert list(searched.context["cl"].result_list) == [license_]
