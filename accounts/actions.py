@@ -6,6 +6,8 @@ from django.db import IntegrityError, transaction
 
 from accounts import tenancy
 from accounts.models import ALL_SCOPES, Membership, Organization, User
+from audit import actions as audit
+from audit.models import AuditEntry
 from config.errors import Conflict, Forbidden, Invalid, NotFound
 
 Role = Membership.Role
@@ -35,16 +37,20 @@ def organization_create(*, actor: User, **fields) -> Organization:
 
 
 @transaction.atomic
-def organization_update(*, org: Organization, **fields) -> Organization:
-    """Change an organization's details; a CNPJ used by another organization is a 409."""
+def organization_update(*, org: Organization, actor: User | None, **fields) -> Organization:
+    """Members with the organization scope (above guest) and staff change an organization's
+    details; a CNPJ used by another organization is a 409."""
+    tenancy.require_member(actor, org.pk, scope="organization")
     cnpj = fields.get("cnpj")
     if cnpj and Organization.objects.filter(cnpj=cnpj).exclude(pk=org.pk).exists():
         raise Conflict(
             "An organization with this CNPJ already exists.", reason="MIDDAG-ORG-CNPJ_TAKEN"
         )
+    before = audit.snapshot(org, list(fields))
     for name, value in fields.items():
         setattr(org, name, value)
     org.save()
+    audit.record_update(actor=actor, subject=org, before=before)
     return org
 
 
@@ -54,6 +60,14 @@ def organization_delete(*, org: Organization, actor: User | None) -> None:
     membership = None if tenancy.is_staff(actor) else tenancy.live_membership(actor, org.pk)
     if not tenancy.is_staff(actor) and (membership is None or membership.role != Role.OWNER):
         raise Forbidden("Only the owner or MIDDAG staff may delete an organization.")
+    audit.record(
+        actor=actor,
+        subject=org,
+        action=AuditEntry.Action.DELETE,
+        organization_id=None,  # the row outlives the organization
+        label=org.name,
+        internal=True,
+    )
     org.delete()  # entitlements and tickets PROTECT the organization: ProtectedError is a 409
 
 
@@ -99,8 +113,25 @@ def collaborator_add(
     if membership is not None:  # a removed member coming back
         membership.role, membership.scopes, membership.is_active = role, scopes, True
         membership.save()
-        return membership
-    return Membership.objects.create(user=user, organization=org, role=role, scopes=scopes)
+    else:
+        membership = Membership.objects.create(
+            user=user, organization=org, role=role, scopes=scopes
+        )
+    _audit_member(actor, membership, AuditEntry.Action.MEMBER_ADD, [None, role], [None, scopes])
+    return membership
+
+
+def _audit_member(
+    actor: User | None, membership: Membership, action: str, role: list, scopes: list
+) -> None:
+    changes = {"role": role, "scopes": scopes}
+    audit.record(
+        actor=actor,
+        subject=membership,
+        action=action,
+        changes={k: v for k, v in changes.items() if v[0] != v[1]},
+        label=membership.user.email,
+    )
 
 
 @transaction.atomic
@@ -128,6 +159,7 @@ def collaborator_update(
         Membership.objects.filter(organization=membership.organization, role=Role.OWNER).update(
             role=Role.ADMIN
         )
+    old_role, old_scopes = membership.role, list(membership.scopes)
     membership.role = new_role
     if scopes is not None:
         membership.scopes = scopes
@@ -136,6 +168,13 @@ def collaborator_update(
             membership.save()
     except IntegrityError as exc:
         raise Conflict("The organization already has an owner.") from exc
+    _audit_member(
+        actor,
+        membership,
+        AuditEntry.Action.MEMBER_CHANGE,
+        [old_role, membership.role],
+        [old_scopes, list(membership.scopes)],
+    )
     return membership
 
 
@@ -148,6 +187,13 @@ def collaborator_remove(*, membership: Membership, actor: User | None) -> None:
     is_self = actor_membership is not None and actor_membership.pk == membership.pk
     if not is_self:
         _check_can_manage(actor, actor_membership, membership.role)
+    _audit_member(
+        actor,
+        membership,
+        AuditEntry.Action.MEMBER_REMOVE,
+        [membership.role, None],
+        [list(membership.scopes), None],
+    )
     membership.delete()
 
 

@@ -29,7 +29,7 @@ class AuditEntry(models.Model):
         "accounts.Organization",
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,  # an organization's deletion is itself audited: keep the rows
         related_name="audit_entries",
     )
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")

@@ -22,6 +22,8 @@ from django_fsm import has_transition_perm
 
 from accounts import tenancy
 from accounts.models import Membership, Organization, User
+from audit import actions as audit
+from audit.models import AuditEntry
 from config.fsm import record_change, run_transition
 from config.numbering import next_ticket_number
 from entitlements.errors import EntitlementNotActive
@@ -325,8 +327,10 @@ def ticket_assign(*, ticket: Ticket, actor: User | None, assignee: User | None) 
     locked = _lock(ticket)
     if locked.status in TERMINAL:
         raise TicketClosed(f"Cannot assign a service request whose status is '{locked.status}'.")
+    before = audit.snapshot(locked, ["assignee"])
     locked.assignee = assignee
     locked.save(update_fields=["assignee", "updated_at"])
+    audit.record_update(actor=actor, subject=locked, before=before, action=AuditEntry.Action.ASSIGN)
     return locked
 
 
@@ -346,11 +350,18 @@ def ticket_rate(*, ticket: Ticket, actor: User, rating: int, comment: str = "") 
         raise TicketNotRateable(
             f"Only resolved or closed requests are rated; this one is '{locked.status}'."
         )
+    before = audit.snapshot(locked, ["rating", "rating_comment"])
     locked.rating = rating
     locked.rating_comment = (comment or "").strip()
     locked.rated_at = timezone.now()
     locked.rated_by = actor
     locked.save(update_fields=["rating", "rating_comment", "rated_at", "rated_by", "updated_at"])
+    audit.record(
+        actor=actor,
+        subject=locked,
+        action=AuditEntry.Action.RATE,
+        changes=audit.diff(before, {"rating": rating, "rating_comment": locked.rating_comment}),
+    )
     return locked
 
 
@@ -367,6 +378,7 @@ def ticket_update(*, ticket: Ticket, actor: User | None, **fields: Any) -> Ticke
     locked = _lock(ticket)
     if locked.status in TERMINAL:
         raise TicketClosed(f"Cannot change a service request whose status is '{locked.status}'.")
+    before = audit.snapshot(locked, list(fields))
     changed: list[str] = []
     if "title" in fields:
         locked.title = _text(fields["title"], "title", "A title", 200)
@@ -400,6 +412,7 @@ def ticket_update(*, ticket: Ticket, actor: User | None, **fields: Any) -> Ticke
         ]
     if changed:
         locked.save(update_fields=[*changed, "updated_at"])
+        audit.record_update(actor=actor, subject=locked, before=before)
     return locked
 
 
@@ -418,6 +431,14 @@ def ticket_delete(*, ticket: Ticket, actor: User | None) -> None:
         status=locked.status,
         replies_count=locked.replies.count(),
         deleted_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        subject=locked,
+        action=AuditEntry.Action.DELETE,
+        changes={"status": [locked.status, None]},
+        internal=True,
+        label=locked.number,
     )
     locked.delete()
 

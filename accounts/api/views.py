@@ -86,6 +86,7 @@ class RefreshView(ApiViewMixin, APIView):
 
 class LogoutView(ApiViewMixin, APIView):
     tenancy = "own-account"
+
     @extend_schema(request=s.RefreshInput, responses={200: None}, tags=["auth"])
     def post(self, request: Request) -> Response:
         inp = s.RefreshInput(data=request.data)
@@ -96,6 +97,7 @@ class LogoutView(ApiViewMixin, APIView):
 
 class MeView(ApiViewMixin, APIView):
     tenancy = "own-account"
+
     @extend_schema(responses={200: s.MeSerializer}, tags=["auth"])
     def get(self, request: Request) -> Response:
         user = User.objects.prefetch_related(
@@ -153,7 +155,7 @@ class OrganizationViewSet(
         org = self.get_object()
         inp = s.OrganizationInput(data=request.data, partial=True)
         inp.is_valid(raise_exception=True)
-        actions.organization_update(org=org, **inp.validated_data)
+        actions.organization_update(org=org, actor=request.user, **inp.validated_data)
         org = _with_owner(Organization.objects.filter(pk=org.pk)).get()
         return respond(self.get_serializer(org).data, message="Organization updated")
 
