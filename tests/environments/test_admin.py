@@ -7,9 +7,17 @@ from django.urls import reverse
 from environments.actions import environment_suspend
 from environments.models import Environment, EnvironmentStatusChange
 from tests.factories import EntitlementFactory, EnvironmentFactory, StaffFactory
+from tests.helpers import NO_HISTORY_ROWS, assert_changelist_search_and_filters
 
 CHANGELIST = reverse("admin:environments_environment_changelist")
 ADD = reverse("admin:environments_environment_add")
+FORM_DEFAULTS = {
+    "platform": "moodle",
+    "environment_type": "production",
+    "backup_retention_days": 30,
+    "health": "unknown",
+    "metadata": "{}",
+}
 
 
 def change_url(environment: Environment) -> str:
@@ -20,21 +28,22 @@ def transition_url(environment: Environment) -> str:
     return reverse("admin:environments_environment_transition", args=[environment.pk])
 
 
+def add_form(entitlement, **fields) -> dict:
+    """The add page's form for an environment on `entitlement`, with the defaults of the page."""
+    return {"entitlement": entitlement.pk, **FORM_DEFAULTS, **fields}
+
+
 def test_changelist_search_and_filters(staff_admin, environment, other_environment):
-    response = staff_admin.get(CHANGELIST)
-    assert response.status_code == 200
-    assert environment.name in response.text
-    assert other_environment.name in response.text
-    found = staff_admin.get(CHANGELIST, {"q": environment.entitlement.code})
-    assert environment.name in found.text
-    assert other_environment.name not in found.text
-    for params in (
+    filters = (
         {"status__exact": "active"},
         {"platform__exact": "moodle"},
         {"environment_type__exact": "production"},
         {"organization__id__exact": environment.organization_id},
-    ):
-        assert staff_admin.get(CHANGELIST, params).status_code == 200, params
+    )
+    response = assert_changelist_search_and_filters(
+        staff_admin, CHANGELIST, environment, other_environment, filters
+    )
+    assert other_environment.name in response.text
     filtered = staff_admin.get(CHANGELIST, {"organization__id__exact": environment.organization_id})
     assert other_environment.name not in filtered.text
 
@@ -102,17 +111,7 @@ def test_add_goes_through_the_action(staff_admin, superuser, org):
     entitlement = EntitlementFactory(organization=org, entitlement_class="ENV")
     assert staff_admin.get(ADD).status_code == 200
     response = staff_admin.post(
-        ADD,
-        {
-            "entitlement": entitlement.pk,
-            "name": "Acme Moodle Production",
-            "platform": "moodle",
-            "environment_type": "production",
-            "url": "https://lms.example.com",
-            "backup_retention_days": 30,
-            "health": "unknown",
-            "metadata": "{}",
-        },
+        ADD, add_form(entitlement, name="Acme Moodle Production", url="https://lms.example.com")
     )
     assert response.status_code == 302, response.content
     environment = Environment.objects.get(entitlement=entitlement)
@@ -131,18 +130,7 @@ def test_add_refuses_wrong_entitlements(entitlement_class, staff_admin, org):
         entitlement = EnvironmentFactory(entitlement__organization=org).entitlement
     else:
         entitlement = EntitlementFactory(organization=org, entitlement_class=entitlement_class)
-    response = staff_admin.post(
-        ADD,
-        {
-            "entitlement": entitlement.pk,
-            "name": "x",
-            "platform": "moodle",
-            "environment_type": "production",
-            "backup_retention_days": 30,
-            "health": "unknown",
-            "metadata": "{}",
-        },
-    )
+    response = staff_admin.post(ADD, add_form(entitlement, name="x"))
     assert response.status_code == 200  # the form again, with an error
     assert "errornote" in response.text
     assert Environment.objects.filter(entitlement=entitlement).count() == (
@@ -156,16 +144,13 @@ def test_change_goes_through_update_and_status_is_not_editable(staff_admin, envi
     response = staff_admin.post(
         change_url(environment),
         {
+            **FORM_DEFAULTS,
             "name": "Renamed",
-            "platform": "moodle",
-            "environment_type": "production",
             "url": environment.url,
             "backup_retention_days": 7,
             "health": "healthy",
-            "metadata": "{}",
             "status": "decommissioned",
-            "history-TOTAL_FORMS": "0",
-            "history-INITIAL_FORMS": "0",
+            **NO_HISTORY_ROWS,
         },
     )
     assert response.status_code == 302, response.content
