@@ -19,8 +19,9 @@ def helpdesk_staff_api(staff, org):
     return client_for(staff, org)
 
 
-def _raise(api, user, **extra) -> int:
-    body = {
+def _seed_body(user, **extra) -> dict:
+    """The seed's example body of raise_ticket, by `user`."""
+    return {
         "type": "Payment",
         "subject": "Unable to pay online",
         "priority": "medium",
@@ -28,23 +29,33 @@ def _raise(api, user, **extra) -> int:
         "comments": "connection timeout",
         **extra,
     }
-    response = api.post(f"{V1}/raise_ticket", body, format="json")
+
+
+def _raise(api, user, **extra) -> int:
+    response = api.post(f"{V1}/raise_ticket", _seed_body(user, **extra), format="json")
     assert response.status_code == 200, response.content
     return int(response.json()["ticketId"])
 
 
+def _send(api, ticket_id: int, message: str, *, sender: str, name: str, show: str = "true"):
+    """POST send_message the way the helpdesk does."""
+    body = {
+        "ticketId": ticket_id,
+        "ticketMessage": message,
+        "sender": sender,
+        "sender_name": name,
+        "showToUser": show,
+    }
+    return api.post(f"{V1}/send_message", body, format="json")
+
+
+def _success(message: str) -> dict:
+    """The seed's success answer."""
+    return {"status": "success", "errorCode": 200, "message": message}
+
+
 def test_raise_ticket_answers_the_seed_body(client_api, member, env_entitlement, category):
-    response = client_api.post(
-        f"{V1}/raise_ticket",
-        {
-            "type": "Payment",
-            "subject": "Unable to pay online",
-            "priority": "medium",
-            "userId": member.pk,
-            "comments": "connection timeout",
-        },
-        format="json",
-    )
+    response = client_api.post(f"{V1}/raise_ticket", _seed_body(member), format="json")
     assert response.status_code == 200
     body = response.json()
     ticket = Ticket.objects.get(pk=int(body["ticketId"]))
@@ -71,16 +82,9 @@ def test_raise_ticket_form_encoded_like_the_seed(client_api, member):
 
 
 def test_raise_ticket_closed_immediately_needs_resolution_fields(client_api, member):
+    body = {"type": "Payment", "subject": "x", "userId": member.pk, "comments": "y"}
     missing = client_api.post(
-        f"{V1}/raise_ticket",
-        {
-            "type": "Payment",
-            "subject": "x",
-            "userId": member.pk,
-            "comments": "y",
-            "closeTicketImmediately": "true",
-        },
-        format="json",
+        f"{V1}/raise_ticket", {**body, "closeTicketImmediately": "true"}, format="json"
     )
     assert missing.status_code == 422
     assert missing.json()["status"] == "error"
@@ -98,42 +102,19 @@ def test_raise_ticket_closed_immediately_needs_resolution_fields(client_api, mem
 
 
 def test_raise_ticket_errors(client_api, member):
-    unknown_type = client_api.post(
-        f"{V1}/raise_ticket",
-        {"type": "Nope", "subject": "x", "userId": member.pk, "comments": "y"},
-        format="json",
-    )
+    body = {"type": "Payment", "subject": "x", "userId": member.pk, "comments": "y"}
+
+    def post(**changes):
+        return client_api.post(f"{V1}/raise_ticket", {**body, **changes}, format="json")
+
+    unknown_type = post(type="Nope")
     assert unknown_type.status_code == 422
     assert "Nope" in unknown_type.json()["message"]
-    other_user = client_api.post(
-        f"{V1}/raise_ticket",
-        {"type": "Payment", "subject": "x", "userId": member.pk + 999, "comments": "y"},
-        format="json",
-    )
+    other_user = post(userId=member.pk + 999)
     assert other_user.status_code == 403
-    bad_priority = client_api.post(
-        f"{V1}/raise_ticket",
-        {
-            "type": "Payment",
-            "subject": "x",
-            "userId": member.pk,
-            "comments": "y",
-            "priority": "meh",
-        },
-        format="json",
-    )
+    bad_priority = post(priority="meh")
     assert bad_priority.status_code == 422
-    unknown_code = client_api.post(
-        f"{V1}/raise_ticket",
-        {
-            "type": "Payment",
-            "subject": "x",
-            "userId": member.pk,
-            "comments": "y",
-            "entitlementCode": "ENV-2000010001",
-        },
-        format="json",
-    )
+    unknown_code = post(entitlementCode="ENV-2000010001")
     assert unknown_code.status_code == 404
     assert Ticket.objects.count() == 0
 
@@ -164,11 +145,7 @@ def test_get_tickets_by_status_and_admin(client_api, helpdesk_staff_api, member,
     assign = helpdesk_staff_api.post(
         f"{V1}/assign_ticket_to_admin", {"ticketId": first, "admin": staff.email}, format="json"
     )
-    assert assign.json() == {
-        "status": "success",
-        "errorCode": 200,
-        "message": "Admin assigned to the ticket successfully",
-    }
+    assert assign.json() == _success("Admin assigned to the ticket successfully")
     unassigned = client_api.get(f"{V1}/get_tickets/{member.pk}/unassigned").json()["data"]
     assert [int(r["Ticket"]["id"]) for r in unassigned] == [second]
     mine = client_api.get(f"{V1}/get_tickets/0/unresolved/{staff.email}").json()["data"]
@@ -199,46 +176,21 @@ def test_send_message_and_details_hide_internal_notes_from_clients(
     client_api, helpdesk_staff_api, member, staff
 ):
     ticket_id = _raise(client_api, member)
-    public = helpdesk_staff_api.post(
-        f"{V1}/send_message",
-        {
-            "ticketId": ticket_id,
-            "ticketMessage": "ok. Looking on it",
-            "sender": "admin",
-            "sender_name": staff.email,
-            "showToUser": "true",
-        },
-        format="json",
+    public = _send(
+        helpdesk_staff_api, ticket_id, "ok. Looking on it", sender="admin", name=staff.email
     )
-    assert public.json() == {
-        "status": "success",
-        "errorCode": 200,
-        "message": "The message has been sent to the user",
-    }
-    internal = helpdesk_staff_api.post(
-        f"{V1}/send_message",
-        {
-            "ticketId": ticket_id,
-            "ticketMessage": "customer is on the old plan",
-            "sender": "admin",
-            "sender_name": staff.email,
-            "showToUser": "false",
-        },
-        format="json",
+    assert public.json() == _success("The message has been sent to the user")
+    internal = _send(
+        helpdesk_staff_api,
+        ticket_id,
+        "customer is on the old plan",
+        sender="admin",
+        name=staff.email,
+        show="false",
     )
     assert internal.status_code == 200
     assert Reply.objects.get(message="customer is on the old plan").internal is True
-    from_user = client_api.post(
-        f"{V1}/send_message",
-        {
-            "ticketId": ticket_id,
-            "ticketMessage": "thanks",
-            "sender": "user",
-            "sender_name": "max",
-            "showToUser": "true",
-        },
-        format="json",
-    )
+    from_user = _send(client_api, ticket_id, "thanks", sender="user", name="max")
     assert from_user.json()["message"] == "The message has been sent to the admin"
     client_view = client_api.get(f"{V1}/get_ticket_details/{ticket_id}").json()["message"]
     messages = [m["ticket_message"] for m in client_view["ticket_conversation"]]
@@ -253,29 +205,9 @@ def test_send_message_and_details_hide_internal_notes_from_clients(
 
 def test_send_message_rules(client_api, member):
     ticket_id = _raise(client_api, member)
-    as_admin = client_api.post(
-        f"{V1}/send_message",
-        {
-            "ticketId": ticket_id,
-            "ticketMessage": "x",
-            "sender": "admin",
-            "sender_name": "x",
-            "showToUser": "true",
-        },
-        format="json",
-    )
+    as_admin = _send(client_api, ticket_id, "x", sender="admin", name="x")
     assert as_admin.status_code == 403
-    hidden = client_api.post(
-        f"{V1}/send_message",
-        {
-            "ticketId": ticket_id,
-            "ticketMessage": "x",
-            "sender": "user",
-            "sender_name": "x",
-            "showToUser": "false",
-        },
-        format="json",
-    )
+    hidden = _send(client_api, ticket_id, "x", sender="user", name="x", show="false")
     assert hidden.status_code == 422
     assert not Reply.objects.filter(ticket_id=ticket_id).exists()
 
@@ -283,43 +215,26 @@ def test_send_message_rules(client_api, member):
 def test_close_reopen_and_rate(client_api, member):
     ticket_id = _raise(client_api, member)
     closed = client_api.get(f"{V1}/close_ticket/{ticket_id}")
-    assert closed.json() == {
-        "status": "success",
-        "errorCode": 200,
-        "message": "The ticket has been closed",
-    }
+    assert closed.json() == _success("The ticket has been closed")
     assert Ticket.objects.get(pk=ticket_id).status == "resolved"
     again = client_api.get(f"{V1}/close_ticket/{ticket_id}")
     assert again.status_code == 409
-    rated = client_api.post(
-        f"{V1}/ticket_rating",
-        {"ticketId": ticket_id, "userId": member.pk, "ratingValue": "4"},
-        format="json",
+
+    def rate(value: str):
+        body = {"ticketId": ticket_id, "userId": member.pk, "ratingValue": value}
+        return client_api.post(f"{V1}/ticket_rating", body, format="json")
+
+    assert rate("4").json() == _success(
+        f"Thanks for your feedback, your rating has been saved for the ticket ID{ticket_id}"
     )
-    assert rated.json() == {
-        "status": "success",
-        "message": f"Thanks for your feedback, your rating has been saved for the ticket ID{ticket_id}",
-        "errorCode": 200,
-    }
     assert Ticket.objects.get(pk=ticket_id).rating == 4
-    assert (
-        client_api.post(
-            f"{V1}/ticket_rating",
-            {"ticketId": ticket_id, "userId": member.pk, "ratingValue": "6"},
-            format="json",
-        ).status_code
-        == 422
-    )
+    assert rate("6").status_code == 422
     reopened = client_api.post(
         f"{V1}/reopen_ticket",
         {"ticketId": ticket_id, "userId": member.pk, "comments": "still broken"},
         format="json",
     )
-    assert reopened.json() == {
-        "status": "success",
-        "message": "Ticket has been reopened successfully",
-        "errorCode": 200,
-    }
+    assert reopened.json() == _success("Ticket has been reopened successfully")
     assert Ticket.objects.get(pk=ticket_id).status == "open"
     no_reason = client_api.post(
         f"{V1}/reopen_ticket", {"ticketId": ticket_id, "userId": member.pk}, format="json"
