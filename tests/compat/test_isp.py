@@ -13,8 +13,9 @@ def ctx(org, environment, staff):
     return {"isp_id": org.pk, "branch_id": environment.pk, "user_id": staff.pk}
 
 
-def _create(staff_api, ctx, member, **extra) -> int:
-    body = {
+def _seed_body(ctx, member, **extra) -> dict:
+    """The seed's example body of a new ticket, for `member`."""
+    return {
         **ctx,
         "subscriber_id": member.pk,
         "title": "Connection Issue",
@@ -22,23 +23,16 @@ def _create(staff_api, ctx, member, **extra) -> int:
         "priority": 2,
         **extra,
     }
-    response = staff_api.post(BASE, body, format="json")
+
+
+def _create(staff_api, ctx, member, **extra) -> int:
+    response = staff_api.post(BASE, _seed_body(ctx, member, **extra), format="json")
     assert response.status_code == 201, response.content
     return response.json()["data"]["id"]
 
 
 def test_create_answers_the_seed_body_and_makes_a_real_ticket(staff_api, ctx, member, environment):
-    response = staff_api.post(
-        BASE,
-        {
-            **ctx,
-            "subscriber_id": member.pk,
-            "title": "Connection Issue",
-            "description": "Cannot connect to internet",
-            "priority": 2,
-        },
-        format="json",
-    )
+    response = staff_api.post(BASE, _seed_body(ctx, member), format="json")
     assert response.status_code == 201
     body = response.json()
     assert body == {
@@ -194,17 +188,9 @@ def test_branch_zero_uses_the_only_active_env_entitlement(staff_api, ctx, member
 
 
 def test_branch_zero_with_no_env_entitlement_asks_for_a_branch(staff_api, other_org, staff):
+    no_branch = {"isp_id": other_org.pk, "branch_id": 0, "user_id": staff.pk}
     response = staff_api.post(
-        BASE,
-        {
-            "isp_id": other_org.pk,
-            "branch_id": 0,
-            "user_id": staff.pk,
-            "title": "x",
-            "description": "y",
-            "priority": 1,
-        },
-        format="json",
+        BASE, {**no_branch, "title": "x", "description": "y", "priority": 1}, format="json"
     )
     assert response.status_code == 422
     assert "branch_id" in response.json()["message"]
