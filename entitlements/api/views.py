@@ -15,13 +15,28 @@ from rest_framework.serializers import BaseSerializer, Serializer
 
 from accounts.access import COMPANY_HEADER_PARAMETER, ORG_HEADER_PARAMETER, OrgScopedViewSet
 from config.api import respond
-from config.history import HistoryMixin
+from config.history import HistoryMixin, transition_action
 from entitlements import actions
 from entitlements.api import serializers as s
 from entitlements.api.filters import EntitlementFilter
 from entitlements.models import Entitlement, EntitlementClass, License, Order
 
-TRANSITION_ACTIONS = ("suspend", "reactivate", "expire", "renew", "cancel", "win_back")
+TRANSITION_ACTIONS = tuple(actions.TRANSITIONS)
+
+
+def _transition(
+    name: str, summary: str, message: str, input_class: type[Serializer] = s.TransitionInput
+) -> Callable:
+    """`POST /entitlements/{id}/<name>` through the one transition factory (config.history)."""
+    return transition_action(
+        name,
+        run=actions.TRANSITIONS[name],
+        subject="entitlement",
+        output=s.EntitlementSerializer,
+        message=message,
+        input_class=input_class,
+        summary=summary,
+    )
 
 
 @extend_schema_view(
@@ -134,81 +149,15 @@ class EntitlementViewSet(
         )
         return respond(s.EntitlementSerializer(entitlement).data, message="Entitlement updated")
 
-    def _transition(
-        self,
-        request: Request,
-        run: Callable[..., Entitlement],
-        input_class: type[Serializer],
-        message: str,
-    ) -> Response:
-        entitlement = self.get_object()
-        inp = input_class(data=request.data)
-        inp.is_valid(raise_exception=True)
-        entitlement = run(entitlement=entitlement, actor=request.user, **inp.validated_data)
-        return respond(s.EntitlementSerializer(entitlement).data, message=message)
-
-    @extend_schema(
-        summary="Suspend (staff)",
-        request=s.TransitionInput,
-        responses={200: s.EntitlementSerializer},
+    suspend = _transition("suspend", "Suspend (staff)", "Entitlement suspended")
+    reactivate = _transition("reactivate", "Reactivate (staff)", "Entitlement reactivated")
+    expire = _transition("expire", "Expire (staff)", "Entitlement expired")
+    renew = _transition(
+        "renew", "Renew (staff): expires_at moves forward", "Entitlement renewed", s.RenewInput
     )
-    @action(detail=True, methods=["post"])
-    def suspend(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(
-            request, actions.entitlement_suspend, s.TransitionInput, "Entitlement suspended"
-        )
-
-    @extend_schema(
-        summary="Reactivate (staff)",
-        request=s.TransitionInput,
-        responses={200: s.EntitlementSerializer},
+    cancel = _transition(
+        "cancel", "Cancel (staff; reason required)", "Entitlement cancelled", s.CancelInput
     )
-    @action(detail=True, methods=["post"])
-    def reactivate(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(
-            request, actions.entitlement_reactivate, s.TransitionInput, "Entitlement reactivated"
-        )
-
-    @extend_schema(
-        summary="Expire (staff)",
-        request=s.TransitionInput,
-        responses={200: s.EntitlementSerializer},
+    win_back = _transition(
+        "win_back", "Win back within 90 days of cancellation (staff)", "Entitlement won back"
     )
-    @action(detail=True, methods=["post"])
-    def expire(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(
-            request, actions.entitlement_expire, s.TransitionInput, "Entitlement expired"
-        )
-
-    @extend_schema(
-        summary="Renew (staff): expires_at moves forward",
-        request=s.RenewInput,
-        responses={200: s.EntitlementSerializer},
-    )
-    @action(detail=True, methods=["post"])
-    def renew(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(
-            request, actions.entitlement_renew, s.RenewInput, "Entitlement renewed"
-        )
-
-    @extend_schema(
-        summary="Cancel (staff; reason required)",
-        request=s.CancelInput,
-        responses={200: s.EntitlementSerializer},
-    )
-    @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(
-            request, actions.entitlement_cancel, s.CancelInput, "Entitlement cancelled"
-        )
-
-    @extend_schema(
-        summary="Win back within 90 days of cancellation (staff)",
-        request=s.TransitionInput,
-        responses={200: s.EntitlementSerializer},
-    )
-    @action(detail=True, methods=["post"], url_path="win-back")
-    def win_back(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(
-            request, actions.entitlement_win_back, s.TransitionInput, "Entitlement won back"
-        )
