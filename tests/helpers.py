@@ -28,3 +28,21 @@ def assert_changelist_search_and_filters(client, changelist: str, shown, hidden,
     for params in filters:
         assert client.get(changelist, params).status_code == 200, params
     return response
+
+
+def created_data(response, message: str) -> dict:
+    """The data of a 201 answer: success envelope with `message`."""
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert_envelope(body, success=True)
+    assert body["message"] == message
+    return body["data"]
+
+
+def validation_error_fields(response) -> dict:
+    """The `fields` of a 422 validation error in the failure envelope."""
+    assert response.status_code == 422
+    body = response.json()
+    assert_envelope(body, success=False)
+    assert body["errors"]["code"] == "VALIDATION_ERROR"
+    return body["errors"]["fields"]

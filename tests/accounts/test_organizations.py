@@ -14,6 +14,7 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
 )
+from tests.helpers import created_data
 
 pytestmark = pytest.mark.django_db
 
@@ -184,11 +185,7 @@ def test_create_makes_the_caller_owner(user):
         },
         format="json",
     )
-    assert response.status_code == 201, response.content
-    body = response.json()
-    assert_envelope(body, success=True)
-    assert body["message"] == "Organization created"
-    data = body["data"]
+    data = created_data(response, "Organization created")
     assert data["owner_id"] == user.pk
     assert data["cnpj"] == "11222333000181"
     assert data["slug"] == "nova-escola"

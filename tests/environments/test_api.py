@@ -6,7 +6,7 @@ from environments.actions import environment_suspend
 from environments.models import Environment, EnvironmentStatusChange
 from tests.conftest import API, assert_envelope, client_for
 from tests.factories import EntitlementFactory, EnvironmentFactory
-from tests.helpers import the_only_item
+from tests.helpers import created_data, the_only_item, validation_error_fields
 
 URL = f"{API}/environments"
 LIST_KEYS = {
@@ -31,6 +31,8 @@ OPERATIONAL_KEYS = {
     "backup_retention_days",
     "health",
 }
+
+
 TRANSITION_PATHS = [
     "activate",
     "start-maintenance",
@@ -39,6 +41,12 @@ TRANSITION_PATHS = [
     "reactivate",
     "decommission",
 ]
+
+
+def post_new(api, entitlement_id: int, name: str = "x"):
+    """POST the smallest environment the API accepts, on `entitlement_id`."""
+    body = {"entitlement_id": entitlement_id, "name": name, "platform": "moodle"}
+    return api.post(URL, body, format="json")
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -129,12 +137,7 @@ def test_filters(param, value, expected, member_api, org):
     ],
 )
 def test_invalid_filter_value_is_422(param, value, member_api, environment):
-    response = member_api.get(URL, {param: value})
-    assert response.status_code == 422
-    body = response.json()
-    assert_envelope(body, success=False)
-    assert body["errors"]["code"] == "VALIDATION_ERROR"
-    assert param in body["errors"]["fields"]
+    assert param in validation_error_fields(member_api.get(URL, {param: value}))
 
 
 def test_unknown_query_parameters_are_ignored(member_api, environment):
@@ -144,11 +147,7 @@ def test_unknown_query_parameters_are_ignored(member_api, environment):
 
 
 def test_history_has_the_seed_shape(staff_api, org, env_entitlement, staff):
-    created = staff_api.post(
-        URL,
-        {"entitlement_id": env_entitlement.pk, "name": "Lms", "platform": "moodle"},
-        format="json",
-    )
+    created = post_new(staff_api, env_entitlement.pk, name="Lms")
     pk = created.json()["data"]["id"]
     staff_api.post(f"{URL}/{pk}/activate", {"reason": "ready"}, format="json")
     response = client_for(staff, org).get(f"{URL}/{pk}/history")
@@ -195,9 +194,7 @@ def test_staff_with_a_header_gets_404_for_another_organization(staff, org, other
 
 def test_staff_with_a_header_cannot_create_in_another_organization(staff, org, other_org):
     entitlement = EntitlementFactory(organization=other_org, entitlement_class="ENV")
-    response = client_for(staff, org).post(
-        URL, {"entitlement_id": entitlement.pk, "name": "x", "platform": "moodle"}, format="json"
-    )
+    response = post_new(client_for(staff, org), entitlement.pk)
     assert response.status_code == 422
     assert "entitlement_id" in response.json()["errors"]["fields"]
     assert not Environment.objects.exists()
@@ -234,11 +231,7 @@ def test_anonymous_is_401(anon, environment):
 @pytest.mark.parametrize("who", ["owner_api", "member_api", "guest_api"])
 def test_clients_cannot_write(who, request, environment, env_entitlement):
     api = request.getfixturevalue(who)
-    create = api.post(
-        URL,
-        {"entitlement_id": env_entitlement.pk, "name": "x", "platform": "moodle"},
-        format="json",
-    )
+    create = post_new(api, env_entitlement.pk)
     assert create.status_code == 403
     assert create.json()["errors"]["code"] == "AUTHORIZATION_ERROR"
     assert api.patch(f"{URL}/{environment.pk}", {"name": "x"}, format="json").status_code == 403
@@ -281,11 +274,7 @@ def test_staff_creates(staff_api, org, env_entitlement):
         },
         format="json",
     )
-    assert response.status_code == 201, response.content
-    body = response.json()
-    assert_envelope(body, success=True)
-    assert body["message"] == "Environment created"
-    data = body["data"]
+    data = created_data(response, "Environment created")
     assert data["status"] == "provisioning"
     assert data["organization_id"] == org.pk
     assert data["entitlement_code"] == env_entitlement.code
@@ -296,9 +285,7 @@ def test_staff_creates(staff_api, org, env_entitlement):
 @pytest.mark.parametrize("entitlement_class", ["SVC", "PLG"])
 def test_create_for_another_class_is_422(entitlement_class, staff_api, org):
     entitlement = EntitlementFactory(organization=org, entitlement_class=entitlement_class)
-    response = staff_api.post(
-        URL, {"entitlement_id": entitlement.pk, "name": "x", "platform": "moodle"}, format="json"
-    )
+    response = post_new(staff_api, entitlement.pk)
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert "ENV-class" in errors["detail"]
@@ -307,11 +294,7 @@ def test_create_for_another_class_is_422(entitlement_class, staff_api, org):
 
 
 def test_create_twice_is_409(staff_api, environment):
-    response = staff_api.post(
-        URL,
-        {"entitlement_id": environment.entitlement_id, "name": "x", "platform": "moodle"},
-        format="json",
-    )
+    response = post_new(staff_api, environment.entitlement_id)
     assert response.status_code == 409
     assert response.json()["errors"]["code"] == "CONFLICT"
     assert Environment.objects.count() == 1
@@ -319,9 +302,7 @@ def test_create_twice_is_409(staff_api, environment):
 
 def test_create_standalone_is_422(staff_api):
     entitlement = EntitlementFactory(organization=None, entitlement_class="ENV")
-    response = staff_api.post(
-        URL, {"entitlement_id": entitlement.pk, "name": "x", "platform": "moodle"}, format="json"
-    )
+    response = post_new(staff_api, entitlement.pk)
     assert response.status_code == 422
     assert "no organization" in response.json()["errors"]["detail"]
 

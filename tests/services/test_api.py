@@ -6,7 +6,7 @@ from services.actions import service_hold
 from services.models import Service, ServiceStatusChange
 from tests.conftest import API, assert_envelope, client_for
 from tests.factories import EntitlementFactory, ServiceFactory, UserFactory
-from tests.helpers import the_only_item
+from tests.helpers import created_data, the_only_item
 
 URL = f"{API}/services"
 LIST_KEYS = {
@@ -169,10 +169,7 @@ def test_staff_creates(staff_api, org, svc_entitlement, staff):
         },
         format="json",
     )
-    assert response.status_code == 201, response.content
-    body = response.json()
-    assert body["message"] == "Service created"
-    data = body["data"]
+    data = created_data(response, "Service created")
     assert (data["status"], data["organization_id"]) == ("proposal", org.pk)
     assert (data["assigned_staff_id"], data["start_date"]) == (staff.pk, "2026-03-15")
     assert ServiceStatusChange.objects.get(subject_id=data["id"]).to_status == "proposal"
