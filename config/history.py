@@ -98,20 +98,24 @@ def transition_action(
     message: str,
     input_class: type[serializers.Serializer] = TransitionInput,
     summary: str | None = None,
+    description: str | None = None,
 ) -> Callable:
     """A viewset action `POST /{id}/{name}` (hyphenated) that runs the action function `run`.
 
-    `run` is called as `run(<subject>=obj, actor=user, **validated input)`; the answer is the
-    object through `output`, with `message` in the envelope.
+    `run` is called as `run(<subject>=obj, actor=user, **validated input)`: the action decides
+    who may. The answer is the object through the view's `transition_output(obj)` when it has
+    one, else through `output`, with `message` in the envelope. `description` documents the
+    operation (default: "Staff only: " and the action's docstring).
     """
 
     def view(self, request: Request, pk: str | None = None) -> Response:
         inp = input_class(data=request.data)
         inp.is_valid(raise_exception=True)
         obj = run(**{subject: self.get_object()}, actor=request.user, **inp.validated_data)
-        return respond(output(obj).data, message=message)
+        render = getattr(self, "transition_output", None)
+        return respond(render(obj) if render else output(obj).data, message=message)
 
     view.__name__ = name
-    view.__doc__ = f"Staff only: {run.__doc__}"
+    view.__doc__ = description or f"Staff only: {run.__doc__}"
     view = extend_schema(request=input_class, responses={200: output}, summary=summary)(view)
     return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(view)

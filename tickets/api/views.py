@@ -7,6 +7,9 @@ internal notes, rating, creation rules), so the compatibility APIs and the admin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -17,7 +20,7 @@ from rest_framework.response import Response
 
 from accounts.access import COMPANY_HEADER, ORG_HEADER_PARAMETER, OrgScopedViewSet
 from config.api import respond
-from config.history import HistoryMixin
+from config.history import HistoryMixin, transition_action
 from environments.models import Environment
 from services.models import Service
 from tickets import actions
@@ -36,6 +39,20 @@ TRANSITION_MESSAGES = {
     "cancel": "Service request cancelled",
     "reopen": "Service request reopened",
 }
+
+
+def _transition(name: str, description: str) -> Callable:
+    """`POST /tickets/{id}/<name>` through the one transition factory (config.history)."""
+    return transition_action(
+        name,
+        run=partial(actions.ticket_transition, name=name),
+        subject="ticket",
+        output=s.TicketSerializer,
+        message=TRANSITION_MESSAGES[name],
+        input_class=s.TicketTransitionInput,
+        description=description,
+    )
+
 
 LIST_PARAMETERS = [
     ORG_HEADER_PARAMETER,
@@ -144,50 +161,16 @@ class TicketViewSet(
         reply = actions.ticket_reply(ticket=ticket, author=request.user, **inp.validated_data)
         return respond(s.TicketReplySerializer(reply).data, status=201, message="Reply added")
 
-    def _transition(self, request: Request, name: str) -> Response:
-        ticket = self.get_object()
-        inp = s.TicketTransitionInput(data=request.data)
-        inp.is_valid(raise_exception=True)
-        ticket = actions.ticket_transition(
-            ticket=ticket, name=name, actor=request.user, reason=inp.validated_data["reason"]
-        )
-        return respond(self._fresh(ticket), message=TRANSITION_MESSAGES[name])
+    transition_output = _fresh  # config.history.transition_action answers with it
 
-    @extend_schema(request=s.TicketTransitionInput, responses={200: s.TicketSerializer})
-    @action(detail=True, methods=["post"])
-    def start(self, request: Request, pk: str | None = None) -> Response:
-        """Staff: open or waiting → in_progress (the SLA clock resumes)."""
-        return self._transition(request, "start")
-
-    @extend_schema(request=s.TicketTransitionInput, responses={200: s.TicketSerializer})
-    @action(detail=True, methods=["post"])
-    def wait(self, request: Request, pk: str | None = None) -> Response:
-        """Staff: in_progress → waiting (the SLA clock pauses)."""
-        return self._transition(request, "wait")
-
-    @extend_schema(request=s.TicketTransitionInput, responses={200: s.TicketSerializer})
-    @action(detail=True, methods=["post"])
-    def resolve(self, request: Request, pk: str | None = None) -> Response:
-        """Staff: open, in_progress or waiting → resolved."""
-        return self._transition(request, "resolve")
-
-    @extend_schema(request=s.TicketTransitionInput, responses={200: s.TicketSerializer})
-    @action(detail=True, methods=["post"])
-    def close(self, request: Request, pk: str | None = None) -> Response:
-        """Staff or client: resolved → closed (terminal)."""
-        return self._transition(request, "close")
-
-    @extend_schema(request=s.TicketTransitionInput, responses={200: s.TicketSerializer})
-    @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk: str | None = None) -> Response:
-        """Staff: any non-terminal → cancelled; clients until the request is resolved."""
-        return self._transition(request, "cancel")
-
-    @extend_schema(request=s.TicketTransitionInput, responses={200: s.TicketSerializer})
-    @action(detail=True, methods=["post"])
-    def reopen(self, request: Request, pk: str | None = None) -> Response:
-        """Staff or client: resolved → open; `reason` is required."""
-        return self._transition(request, "reopen")
+    start = _transition("start", "Staff: open or waiting → in_progress (the SLA clock resumes).")
+    wait = _transition("wait", "Staff: in_progress → waiting (the SLA clock pauses).")
+    resolve = _transition("resolve", "Staff: open, in_progress or waiting → resolved.")
+    close = _transition("close", "Staff or client: resolved → closed (terminal).")
+    cancel = _transition(
+        "cancel", "Staff: any non-terminal → cancelled; clients until the request is resolved."
+    )
+    reopen = _transition("reopen", "Staff or client: resolved → open; `reason` is required.")
 
     @extend_schema(request=s.TicketAssignInput, responses={200: s.TicketSerializer})
     @action(detail=True, methods=["post"])
