@@ -14,13 +14,16 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# Settings fail closed (DEBUG defaults to 0); development and the tests turn debugging on here.
+DEV := DEBUG=$${DEBUG:-1}
+
 run: install  ## migrate the SQLite database, load demo data, serve on 127.0.0.1:8000
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py runserver $(HOST)
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+	$(DEV) $(BIN)/python manage.py load_demo
+	$(DEV) $(BIN)/python manage.py runserver $(HOST)
 
 test: install  ## the whole suite (PostgreSQL when DATABASE_URL points at it)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(DEV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -19,7 +19,9 @@ VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=True)
+# Fails closed: without DEBUG=1 (which `make run` and `make test` set) the process is production
+# and refuses to start without its secrets.
+DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="") or (
     dev_secret_key(VAR_DIR / "secret_key") if DEBUG else ""

@@ -151,6 +151,7 @@ def _env(**extra: str) -> dict:
     for name in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "JWT_PRIVATE_KEY_PATH"):
         env.pop(name, None)
     env.pop("JWT_PUBLIC_KEY_PATH", None)
+    env["DEBUG"] = "1"  # development settings unless a test asks for production (DEBUG=0)
     env.update(extra)
     return env
 
