@@ -50,7 +50,7 @@ def organization_update(*, org: Organization, actor: User | None, **fields) -> O
     for name, value in fields.items():
         setattr(org, name, value)
     org.save()
-    audit.record_update(actor=actor, subject=org, before=before)
+    audit.record_update(actor=actor, subject=org, before=before, organization_id=org.pk)
     return org
 
 
@@ -181,6 +181,7 @@ def collaborator_update(
 @transaction.atomic
 def collaborator_remove(*, membership: Membership, actor: User | None) -> None:
     """Remove a member; the owner cannot be removed. Access ends at once, tokens or not."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
     actor_membership = _actor_membership(actor, membership.organization_id)
     if membership.role == Role.OWNER:
         raise Conflict("The owner cannot be removed.", reason="MIDDAG-ORG-OWNER_REMOVAL")

@@ -77,11 +77,17 @@ def record_update(
     before: dict[str, Any],
     internal: bool = False,
     action: str = Action.UPDATE,
+    organization_id: int | None = None,
 ) -> AuditEntry | None:
     """Audit the fields of `before` (a snapshot()) that `subject` now holds differently."""
     after = snapshot(subject, list(before))
     return record(
-        actor=actor, subject=subject, action=action, changes=diff(before, after), internal=internal
+        actor=actor,
+        subject=subject,
+        action=action,
+        changes=diff(before, after),
+        internal=internal,
+        organization_id=organization_id,
     )
 
 
