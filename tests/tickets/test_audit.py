@@ -4,6 +4,7 @@ action, in its transaction, and read back through the history endpoint where cli
 import pytest
 
 from audit.models import AuditEntry
+from config.errors import Forbidden
 from tests.conftest import API, client_for
 from tests.tickets.conftest import move
 from tickets import actions
@@ -45,7 +46,7 @@ def test_assignment_rating_and_deletion_are_recorded(ticket, staff, member):
 
 
 def test_a_refused_edit_records_nothing(ticket, member):
-    with pytest.raises(Exception, match="staff"):
+    with pytest.raises(Forbidden, match="staff"):
         actions.ticket_update(ticket=ticket, actor=member, priority="urgent")
     assert _entries(ticket) == []
 
