@@ -140,6 +140,83 @@ def _resolve_target(
     return entitlement
 
 
+def _organization_of(entitlement: Entitlement, org: Organization | None) -> Organization:
+    """The request's organization: the entitlement's; a standalone one's is named by the caller."""
+    organization = entitlement.organization
+    if organization is None:
+        if org is None:
+            raise TicketInvalid(
+                f"Entitlement {entitlement.code} belongs to no organization; name one.",
+                field="organization_id",
+            )
+        return org
+    if org is not None and organization.pk != org.pk:
+        raise TicketNotFound(f"Entitlement {entitlement.pk} not found in this organization.")
+    return organization
+
+
+def _check_client_may_open(
+    actor: User,
+    organization: Organization,
+    entitlement: Entitlement,
+    environment: Environment | None,
+    service: Service | None,
+    requester: User | None,
+) -> None:
+    """Clients open requests for themselves, against an active ENV entitlement of their org."""
+    _require_writer(actor, organization.pk)
+    if service is not None or entitlement.entitlement_class != EntitlementClass.ENV:
+        raise EntitlementClassForbidden(
+            f"Clients open service requests only against environment (ENV) entitlements; "
+            f"{entitlement.code} is a {entitlement.get_entitlement_class_display()} "
+            f"({entitlement.entitlement_class}) entitlement. Ask MIDDAG staff to open it."
+        )
+    if requester is not None and requester.pk != actor.pk:
+        raise TicketForbidden("Only MIDDAG staff may open a request on someone else's behalf.")
+    if entitlement.status != Entitlement.Status.ACTIVE:
+        raise EntitlementNotActive(
+            f"Entitlement {entitlement.code} is {entitlement.status}; service requests need "
+            "an active entitlement.",
+            reason=Reason.ENTITLEMENT_NOT_ACTIVE,
+        )
+    if environment is not None and environment.status == Environment.Status.DECOMMISSIONED:
+        raise EnvironmentDecommissioned(
+            f"Environment {environment.name} is decommissioned; it takes no service requests.",
+            reason=Reason.ENVIRONMENT_DECOMMISSIONED,
+        )
+
+
+def _requester(actor: User | None, requester: User | None, organization: Organization) -> User:
+    """The requester: the actor, or (staff) a live member of the organization."""
+    requester = requester or actor
+    if requester is None:
+        raise TicketInvalid("A requester is required.", field="requester_id")
+    if requester != actor and not tenancy.is_live_member(requester, organization.pk):
+        raise TicketInvalid(
+            "The requester must be a member of the organization.", field="requester_id"
+        )
+    return requester
+
+
+def _save_new(ticket: Ticket, *, actor: User | None) -> Ticket:
+    """Give the new ticket its SLA due times and number, save it with its creation history row."""
+    apply_targets(ticket, targets_for(ticket.entitlement.sla_tier, ticket.priority))
+    # The year's counter row stays locked from here to the commit, queueing every other
+    # creation: take the number last, when only the inserts are left.
+    ticket.number = next_ticket_number(ticket.created_at)
+    ticket.save()
+    record_change(
+        TicketStatusChange,
+        ticket,
+        from_status=None,
+        to_status=ticket.status,
+        actor=actor,
+        transition="create",
+    )
+    notifications.schedule(notifications.ticket_created, ticket.pk)
+    return ticket
+
+
 @transaction.atomic
 def ticket_create(
     *,
@@ -163,16 +240,7 @@ def ticket_create(
     description = _text(description, "description", "A description")
     priority = _priority(priority)
     entitlement = _resolve_target(entitlement, environment, service)
-    organization = entitlement.organization
-    if organization is None:  # a standalone entitlement: the caller names the organization
-        if org is None:
-            raise TicketInvalid(
-                f"Entitlement {entitlement.code} belongs to no organization; name one.",
-                field="organization_id",
-            )
-        organization = org
-    elif org is not None and organization.pk != org.pk:
-        raise TicketNotFound(f"Entitlement {entitlement.pk} not found in this organization.")
+    organization = _organization_of(entitlement, org)
     if close_immediately:
         resolution_type = _text(resolution_type, "resolution_type", "A resolution type", 80)
         resolution_subject = _text(
@@ -180,77 +248,35 @@ def ticket_create(
         )
     if environment is None and service is None and entitlement.entitlement_class == "ENV":
         environment = _environment_of(entitlement)
-
-    staff = _is_staff(actor)
-    if not staff:
-        _require_writer(actor, organization.pk)
-        if service is not None or entitlement.entitlement_class != EntitlementClass.ENV:
-            raise EntitlementClassForbidden(
-                f"Clients open service requests only against environment (ENV) entitlements; "
-                f"{entitlement.code} is a {entitlement.get_entitlement_class_display()} "
-                f"({entitlement.entitlement_class}) entitlement. Ask MIDDAG staff to open it."
-            )
-        if requester is not None and requester.pk != actor.pk:
-            raise TicketForbidden("Only MIDDAG staff may open a request on someone else's behalf.")
-        if entitlement.status != Entitlement.Status.ACTIVE:
-            raise EntitlementNotActive(
-                f"Entitlement {entitlement.code} is {entitlement.status}; service requests need "
-                "an active entitlement.",
-                reason=Reason.ENTITLEMENT_NOT_ACTIVE,
-            )
-        if environment is not None and environment.status == Environment.Status.DECOMMISSIONED:
-            raise EnvironmentDecommissioned(
-                f"Environment {environment.name} is decommissioned; it takes no service requests.",
-                reason=Reason.ENVIRONMENT_DECOMMISSIONED,
-            )
-    requester = requester or actor
-    if requester is None:
-        raise TicketInvalid("A requester is required.", field="requester_id")
-    if requester != actor and not tenancy.is_live_member(requester, organization.pk):
-        raise TicketInvalid(
-            "The requester must be a member of the organization.", field="requester_id"
-        )
-
-    now = timezone.now()
-    ticket = Ticket(
-        title=title,
-        description=description,
-        priority=priority,
-        category=category,
-        organization=organization,
-        entitlement=entitlement,
-        environment=environment,
-        service=service,
-        requester=requester,
-        source=source,
-        created_at=now,
-        resolution_type=resolution_type if close_immediately else "",
-        resolution_subject=resolution_subject if close_immediately else "",
-    )
-    apply_targets(ticket, targets_for(entitlement.sla_tier, priority))
-    # The year's counter row stays locked from here to the commit, queueing every other
-    # creation: take the number last, when only the inserts are left.
-    ticket.number = next_ticket_number(now)
-    ticket.save()
-    record_change(
-        TicketStatusChange,
-        ticket,
-        from_status=None,
-        to_status=ticket.status,
+    if not _is_staff(actor):
+        _check_client_may_open(actor, organization, entitlement, environment, service, requester)
+    ticket = _save_new(
+        Ticket(
+            title=title,
+            description=description,
+            priority=priority,
+            category=category,
+            organization=organization,
+            entitlement=entitlement,
+            environment=environment,
+            service=service,
+            requester=_requester(actor, requester, organization),
+            source=source,
+            created_at=timezone.now(),
+            resolution_type=resolution_type if close_immediately else "",
+            resolution_subject=resolution_subject if close_immediately else "",
+        ),
         actor=actor,
-        transition="create",
     )
-    notifications.schedule(notifications.ticket_created, ticket.pk)
-    if close_immediately:
-        for name in ("resolve", "close"):
-            ticket = run_transition(
-                ticket,
-                name,
-                actor=actor,
-                history_model=TicketStatusChange,
-                reasons=Reason,
-                reason=resolution_subject,
-            )
+    for name in ("resolve", "close") if close_immediately else ():
+        ticket = run_transition(
+            ticket,
+            name,
+            actor=actor,
+            history_model=TicketStatusChange,
+            reasons=Reason,
+            reason=resolution_subject,
+        )
     return ticket
 
 
