@@ -10,17 +10,8 @@ from django.apps import apps
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Organization, User
+from tests import factories
 from tests.conftest import client_for
-from tests.factories import (
-    EntitlementFactory,
-    EnvironmentFactory,
-    MembershipFactory,
-    OrganizationFactory,
-    OwnerMembershipFactory,
-    ServiceFactory,
-    StaffFactory,
-    UserFactory,
-)
 from tickets import actions as ticket_actions
 
 # The callers of the permission matrix, in the order of its columns.
@@ -31,7 +22,9 @@ CALLERS = ("anon", "guest", "noscope", "member", "admin", "owner", "other", "sta
 def _default_sla_targets(db):
     """The migration's SLA targets and ticket categories, also after a transactional test
     flushed the tables."""
-    seed = importlib.import_module("tickets.migrations.0003_seed_sla_targets_and_categories")
+    seed = importlib.import_module(
+        "tickets.migrations.0001_squashed_0005_ticket_org_status_priority_index"
+    )
     seed.seed(apps, None)
 
 
@@ -60,35 +53,37 @@ class World:
 
 
 def build_world() -> World:
-    org = OrganizationFactory(name="Acme Learning Secret Org", slug="acme-secret-org")
-    other_org = OrganizationFactory(name="Other Org", slug="other-org")
-    owner = OwnerMembershipFactory(organization=org).user
+    org = factories.OrganizationFactory(name="Acme Learning Secret Org", slug="acme-secret-org")
+    other_org = factories.OrganizationFactory(name="Other Org", slug="other-org")
+    owner = factories.OwnerMembershipFactory(organization=org).user
     users: dict[str, User | None] = {
         "anon": None,
-        "guest": MembershipFactory(organization=org, role=Membership.Role.GUEST).user,
-        "noscope": MembershipFactory(organization=org, scopes=[]).user,
-        "member": MembershipFactory(organization=org).user,
-        "admin": MembershipFactory(organization=org, role=Membership.Role.ADMIN, scopes=[]).user,
+        "guest": factories.MembershipFactory(organization=org, role=Membership.Role.GUEST).user,
+        "noscope": factories.MembershipFactory(organization=org, scopes=[]).user,
+        "member": factories.MembershipFactory(organization=org).user,
+        "admin": factories.MembershipFactory(
+            organization=org, role=Membership.Role.ADMIN, scopes=[]
+        ).user,
         "owner": owner,
-        "other": OwnerMembershipFactory(organization=other_org).user,
-        "staff": StaffFactory(),
-        "inactive": MembershipFactory(organization=org).user,
+        "other": factories.OwnerMembershipFactory(organization=other_org).user,
+        "staff": factories.StaffFactory(),
+        "inactive": factories.MembershipFactory(organization=org).user,
     }
     world = World(org=org, other_org=other_org, users=users)
     member = users["member"]
-    env_entitlement = EntitlementFactory(
+    env_entitlement = factories.EntitlementFactory(
         organization=org, entitlement_class="ENV", product_name="Secret Hosting Plan"
     )
-    environment = EnvironmentFactory(
+    environment = factories.EnvironmentFactory(
         entitlement=env_entitlement,
         organization=org,
         name="Secret Moodle",
         url="https://secret-moodle.example.com",
     )
-    svc_entitlement = EntitlementFactory(
+    svc_entitlement = factories.EntitlementFactory(
         organization=org, entitlement_class="SVC", product_name="Secret Services"
     )
-    service = ServiceFactory(
+    service = factories.ServiceFactory(
         entitlement=svc_entitlement, organization=org, name="Secret Migration Project"
     )
     ticket = ticket_actions.ticket_create(
@@ -98,13 +93,17 @@ def build_world() -> World:
         entitlement=env_entitlement,
         environment=environment,
     )
-    other_entitlement = EntitlementFactory(organization=other_org, entitlement_class="ENV")
-    other_environment = EnvironmentFactory(entitlement=other_entitlement, organization=other_org)
+    other_entitlement = factories.EntitlementFactory(
+        organization=other_org, entitlement_class="ENV"
+    )
+    other_environment = factories.EnvironmentFactory(
+        entitlement=other_entitlement, organization=other_org
+    )
     world.objects.update(
         owner=owner,
         member=member,
         member_membership=Membership.objects.get(user=member, organization=org),
-        outsider=UserFactory(email="outsider@example.com"),
+        outsider=factories.UserFactory(email="outsider@example.com"),
         env_entitlement=env_entitlement,
         environment=environment,
         svc_entitlement=svc_entitlement,

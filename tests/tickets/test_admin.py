@@ -3,12 +3,11 @@
 from datetime import timedelta
 from html.parser import HTMLParser
 
-import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import EntitlementFactory, StaffFactory
+from tests.factories import EntitlementFactory
 from tests.tickets.conftest import backdate, move
 from tickets import actions
 from tickets.models import (
@@ -78,18 +77,6 @@ def form_data(response, form_id="ticket_form") -> dict:
     return parser.data
 
 
-@pytest.fixture
-def superuser(db):
-    return StaffFactory(is_superuser=True)
-
-
-@pytest.fixture
-def admin_client(superuser) -> Client:
-    client = Client()
-    client.force_login(superuser)
-    return client
-
-
 CHANGELIST = "/admin/tickets/ticket/"
 
 
@@ -97,11 +84,11 @@ def _change_url(ticket) -> str:
     return reverse("admin:tickets_ticket_change", args=[ticket.pk])
 
 
-def test_changelist_columns_and_filters(admin_client, make_ticket, staff, staff2, other_ticket):
+def test_changelist_columns_and_filters(staff_admin, make_ticket, staff, staff2, other_ticket):
     on_track = make_ticket(title="Fresh")
     breached = backdate(make_ticket(title="Late"), timedelta(days=3))
     actions.ticket_assign(ticket=breached, actor=staff, assignee=staff2)
-    response = admin_client.get(CHANGELIST)
+    response = staff_admin.get(CHANGELIST)
     assert response.status_code == 200
     html = response.content.decode()
     for text in (on_track.number, breached.number, other_ticket.number, on_track.entitlement.code):
@@ -110,7 +97,7 @@ def test_changelist_columns_and_filters(admin_client, make_ticket, staff, staff2
     assert "on track" in html
 
     def listed(query):
-        page = admin_client.get(f"{CHANGELIST}?{query}")
+        page = staff_admin.get(f"{CHANGELIST}?{query}")
         assert page.status_code == 200
         return {t.pk for t in page.context["cl"].result_list}
 
@@ -128,7 +115,7 @@ def test_changelist_columns_and_filters(admin_client, make_ticket, staff, staff2
     assert listed(f"q={breached.number}") == {breached.pk}
     assert listed("q=Fresh") == {on_track.pk}
     assert listed(f"q={other_ticket.entitlement.code}") == {other_ticket.pk}
-    assert admin_client.get(f"{CHANGELIST}?o=7").status_code == 200  # sorted by SLA status
+    assert staff_admin.get(f"{CHANGELIST}?o=7").status_code == 200  # sorted by SLA status
 
 
 def test_non_staff_cannot_use_the_admin(member, ticket):
@@ -140,10 +127,10 @@ def test_non_staff_cannot_use_the_admin(member, ticket):
 
 
 def test_add_through_ticket_create(
-    admin_client, superuser, org, member, django_capture_on_commit_callbacks
+    staff_admin, superuser, org, member, django_capture_on_commit_callbacks
 ):
     plg = EntitlementFactory(organization=org, entitlement_class="PLG")
-    page = admin_client.get(reverse("admin:tickets_ticket_add"))
+    page = staff_admin.get(reverse("admin:tickets_ticket_add"))
     assert page.status_code == 200
     data = form_data(page)
     data.update(
@@ -156,7 +143,7 @@ def test_add_through_ticket_create(
         category=str(TicketCategory.objects.get(slug="hosting").pk),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(reverse("admin:tickets_ticket_add"), data)
+        response = staff_admin.post(reverse("admin:tickets_ticket_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert len(mail.outbox) == 1  # "created", once: the validation run mailed nobody
     ticket = Ticket.objects.get(title="Plugin licence transfer")
@@ -170,10 +157,10 @@ def test_add_through_ticket_create(
     assert response["Location"].endswith(CHANGELIST) or str(ticket.pk) in response["Location"]
 
 
-def test_add_against_a_service(admin_client, service, superuser):
-    data = form_data(admin_client.get(reverse("admin:tickets_ticket_add")))
+def test_add_against_a_service(staff_admin, service, superuser):
+    data = form_data(staff_admin.get(reverse("admin:tickets_ticket_add")))
     data.update(service=str(service.pk), title="Sprint", description="Plan it", priority="normal")
-    response = admin_client.post(reverse("admin:tickets_ticket_add"), data)
+    response = staff_admin.post(reverse("admin:tickets_ticket_add"), data)
     assert response.status_code == 302
     ticket = Ticket.objects.get()
     assert (ticket.service, ticket.entitlement, ticket.requester) == (
@@ -183,50 +170,50 @@ def test_add_against_a_service(admin_client, service, superuser):
     )
 
 
-def test_add_form_errors_are_shown_not_500(admin_client, org, other_owner):
-    data = form_data(admin_client.get(reverse("admin:tickets_ticket_add")))
+def test_add_form_errors_are_shown_not_500(staff_admin, org, other_owner):
+    data = form_data(staff_admin.get(reverse("admin:tickets_ticket_add")))
     data.update(title="No target", description="d", priority="normal")
-    response = admin_client.post(reverse("admin:tickets_ticket_add"), data)
+    response = staff_admin.post(reverse("admin:tickets_ticket_add"), data)
     assert response.status_code == 200
     assert "entitlement" in response.context["adminform"].form.errors
     entitlement = EntitlementFactory(organization=org)
     data.update(entitlement=str(entitlement.pk), requester=str(other_owner.pk))
-    response = admin_client.post(reverse("admin:tickets_ticket_add"), data)
+    response = staff_admin.post(reverse("admin:tickets_ticket_add"), data)
     assert response.status_code == 200
     assert "requester" in response.context["adminform"].form.errors
     assert not Ticket.objects.exists()
 
 
-def test_transition_buttons(admin_client, ticket, superuser):
-    page = admin_client.get(_change_url(ticket))
+def test_transition_buttons(staff_admin, ticket, superuser):
+    page = staff_admin.get(_change_url(ticket))
     assert page.status_code == 200
     html = page.content.decode()
     assert 'value="start"' in html
     assert 'value="close"' not in html  # not possible from open
     url = reverse("admin:tickets_ticket_transition", args=[ticket.pk])
-    response = admin_client.post(url, {"transition": "start"})
+    response = staff_admin.post(url, {"transition": "start"})
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == "in_progress"
     last = TicketStatusChange.objects.filter(subject=ticket).last()
     assert (last.to_status, last.changed_by) == ("in_progress", superuser)
     # A move the lifecycle refuses is a message, not a change.
-    response = admin_client.post(url, {"transition": "close"}, follow=True)
+    response = staff_admin.post(url, {"transition": "close"}, follow=True)
     assert "Cannot close" in response.content.decode()
-    admin_client.post(url, {"transition": "resolve"})
-    response = admin_client.post(url, {"transition": "reopen"}, follow=True)
+    staff_admin.post(url, {"transition": "resolve"})
+    response = staff_admin.post(url, {"transition": "reopen"}, follow=True)
     assert "reason is required" in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.status == "resolved"
-    admin_client.post(url, {"transition": "reopen", "reason": "Client says no"})
+    staff_admin.post(url, {"transition": "reopen", "reason": "Client says no"})
     ticket.refresh_from_db()
     assert ticket.status == "open"
-    assert admin_client.get(url).status_code == 405
+    assert staff_admin.get(url).status_code == 405
 
 
-def test_bulk_actions(admin_client, make_ticket, staff):
+def test_bulk_actions(staff_admin, make_ticket, staff):
     a, b = make_ticket(), move(make_ticket(), staff, "resolve", "close")
-    response = admin_client.post(
+    response = staff_admin.post(
         CHANGELIST, {"action": "bulk_resolve", "_selected_action": [a.pk, b.pk]}, follow=True
     )
     assert response.status_code == 200
@@ -236,35 +223,35 @@ def test_bulk_actions(admin_client, make_ticket, staff):
 
 
 def test_inline_reply_and_internal_note_go_through_ticket_reply(
-    admin_client, ticket, superuser, member
+    staff_admin, ticket, superuser, member
 ):
     actions.ticket_reply(ticket=ticket, author=member, message="Existing client reply")
-    page = admin_client.get(_change_url(ticket))
+    page = staff_admin.get(_change_url(ticket))
     assert "Existing client reply" in page.content.decode()
     data = form_data(page)
     new = int(data["replies-INITIAL_FORMS"])
     data[f"replies-{new}-message"] = "We are on it."
-    response = admin_client.post(_change_url(ticket), data)
+    response = staff_admin.post(_change_url(ticket), data)
     assert response.status_code == 302, response.context and response.context["errors"]
     reply = Reply.objects.get(message="We are on it.")
     assert (reply.author, reply.internal) == (superuser, False)
     ticket.refresh_from_db()
     assert ticket.first_response_at is not None
 
-    data = form_data(admin_client.get(_change_url(ticket)))
+    data = form_data(staff_admin.get(_change_url(ticket)))
     new = int(data["replies-INITIAL_FORMS"])
     data[f"replies-{new}-message"] = "Internal: check the logs."
     data[f"replies-{new}-internal"] = "on"
-    assert admin_client.post(_change_url(ticket), data).status_code == 302
+    assert staff_admin.post(_change_url(ticket), data).status_code == 302
     assert Reply.objects.get(message="Internal: check the logs.").internal is True
     assert Reply.objects.count() == 3
 
 
-def test_change_form_updates_through_ticket_update(admin_client, ticket, superuser):
-    data = form_data(admin_client.get(_change_url(ticket)))
+def test_change_form_updates_through_ticket_update(staff_admin, ticket, superuser):
+    data = form_data(staff_admin.get(_change_url(ticket)))
     assert "status" not in data  # never a form field
     data.update(title="Renamed", priority="urgent", assignee=str(superuser.pk), status="closed")
-    response = admin_client.post(_change_url(ticket), data)
+    response = staff_admin.post(_change_url(ticket), data)
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert (ticket.title, ticket.priority, ticket.assignee, ticket.status) == (
@@ -276,43 +263,43 @@ def test_change_form_updates_through_ticket_update(admin_client, ticket, superus
     assert ticket.resolution_due_at - ticket.created_at == timedelta(hours=8)
 
 
-def test_closed_ticket_is_read_only(admin_client, make_ticket, staff):
+def test_closed_ticket_is_read_only(staff_admin, make_ticket, staff):
     ticket = move(make_ticket(), staff, "resolve", "close")
-    page = admin_client.get(_change_url(ticket))
+    page = staff_admin.get(_change_url(ticket))
     assert page.status_code == 200
     data = form_data(page)
     assert "title" not in data
     assert "replies-0-message" not in data
 
 
-def test_delete_goes_through_ticket_delete(admin_client, ticket, superuser):
+def test_delete_goes_through_ticket_delete(staff_admin, ticket, superuser):
     url = reverse("admin:tickets_ticket_delete", args=[ticket.pk])
-    response = admin_client.post(url, {"post": "yes"})
+    response = staff_admin.post(url, {"post": "yes"})
     assert response.status_code == 302
     assert not Ticket.objects.exists()
     assert TicketDeletion.objects.get().deleted_by == superuser
-    assert admin_client.get("/admin/tickets/ticketdeletion/").status_code == 200
+    assert staff_admin.get("/admin/tickets/ticketdeletion/").status_code == 200
 
 
-def test_sla_targets_editable(admin_client):
+def test_sla_targets_editable(staff_admin):
     target = SlaTarget.objects.get(tier="business", priority="urgent")
-    response = admin_client.get(reverse("admin:tickets_slatarget_change", args=[target.pk]))
+    response = staff_admin.get(reverse("admin:tickets_slatarget_change", args=[target.pk]))
     assert response.status_code == 200
     data = form_data(response, "slatarget_form")
     data.update(first_response_minutes="45", resolution_minutes="300")
     assert (
-        admin_client.post(
+        staff_admin.post(
             reverse("admin:tickets_slatarget_change", args=[target.pk]), data
         ).status_code
         == 302
     )
     target.refresh_from_db()
     assert (target.first_response_minutes, target.resolution_minutes) == (45, 300)
-    assert admin_client.get("/admin/tickets/slatarget/?tier__exact=business").status_code == 200
+    assert staff_admin.get("/admin/tickets/slatarget/?tier__exact=business").status_code == 200
 
 
-def test_categories_and_read_only_admins(admin_client, ticket, staff):
-    response = admin_client.post(
+def test_categories_and_read_only_admins(staff_admin, ticket, staff):
+    response = staff_admin.post(
         reverse("admin:tickets_ticketcategory_add"),
         {"name": "Security", "slug": "security", "is_active": "on"},
     )
@@ -325,5 +312,5 @@ def test_categories_and_read_only_admins(admin_client, ticket, staff):
         "/admin/tickets/slabreach/",
         "/admin/tickets/ticketcategory/?q=host",
     ):
-        assert admin_client.get(url).status_code == 200, url
-    assert admin_client.get("/admin/tickets/reply/add/").status_code == 403
+        assert staff_admin.get(url).status_code == 200, url
+    assert staff_admin.get("/admin/tickets/reply/add/").status_code == 403

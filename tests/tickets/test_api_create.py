@@ -178,14 +178,22 @@ def test_matrix_client_inactive_entitlement_409(member_api, org, status):
     assert entitlement.code in response.json()["errors"]["detail"]
 
 
-def test_matrix_client_decommissioned_environment_409(member_api, env_entitlement):
-    environment = EnvironmentFactory(
+@pytest.fixture
+def decommissioned_environment(env_entitlement):
+    return EnvironmentFactory(
         entitlement=env_entitlement,
         organization=env_entitlement.organization,
         status="decommissioned",
     )
+
+
+def test_matrix_client_decommissioned_environment_409(
+    member_api, env_entitlement, decommissioned_environment
+):
     via_env = member_api.post(
-        f"{API}/environments/{environment.pk}/tickets", SEED_000_REQUEST, format="json"
+        f"{API}/environments/{decommissioned_environment.pk}/tickets",
+        SEED_000_REQUEST,
+        format="json",
     )
     assert via_env.status_code == 409
     assert "decommissioned" in via_env.json()["errors"]["detail"]
@@ -195,14 +203,11 @@ def test_matrix_client_decommissioned_environment_409(member_api, env_entitlemen
     assert via_entitlement.status_code == 409
 
 
-def test_staff_creates_on_decommissioned_environment(staff_api, env_entitlement):
-    environment = EnvironmentFactory(
-        entitlement=env_entitlement,
-        organization=env_entitlement.organization,
-        status="decommissioned",
-    )
+def test_staff_creates_on_decommissioned_environment(staff_api, decommissioned_environment):
     response = staff_api.post(
-        f"{API}/environments/{environment.pk}/tickets", SEED_000_REQUEST, format="json"
+        f"{API}/environments/{decommissioned_environment.pk}/tickets",
+        SEED_000_REQUEST,
+        format="json",
     )
     assert response.status_code == 201
 
@@ -238,24 +243,22 @@ def test_staff_creates_against_service_and_environment(
     assert by_env.json()["data"]["entitlement_id"] == environment.entitlement_id
 
 
-def test_staff_requester_must_be_member(staff_api, env_entitlement, other_owner):
+@pytest.mark.parametrize(
+    ("field", "who"),
+    [("requester_id", "other_owner"), ("assignee_id", "member")],
+    ids=["requester_must_be_member", "assignee_must_be_staff"],
+)
+def test_staff_picks_requester_and_assignee_among_their_kind(
+    field, who, request, staff_api, env_entitlement
+):
+    user = request.getfixturevalue(who)
     response = staff_api.post(
         f"{API}/tickets",
-        {**SEED_000_REQUEST, "entitlement_id": env_entitlement.pk, "requester_id": other_owner.pk},
+        {**SEED_000_REQUEST, "entitlement_id": env_entitlement.pk, field: user.pk},
         format="json",
     )
     assert response.status_code == 422
-    assert "requester_id" in response.json()["errors"]["fields"]
-
-
-def test_staff_assignee_must_be_staff(staff_api, env_entitlement, member):
-    response = staff_api.post(
-        f"{API}/tickets",
-        {**SEED_000_REQUEST, "entitlement_id": env_entitlement.pk, "assignee_id": member.pk},
-        format="json",
-    )
-    assert response.status_code == 422
-    assert "assignee_id" in response.json()["errors"]["fields"]
+    assert field in response.json()["errors"]["fields"]
 
 
 def test_staff_with_header_cannot_use_other_orgs_entitlement(staff, org, other_org):
