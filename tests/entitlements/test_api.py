@@ -178,9 +178,7 @@ def test_licenses_of_a_plg_entitlement(member_api, entitlement):
     license_ = LicenseFactory(entitlement=entitlement, activations_limit=3)
     license_.activations.create(domain="lms.acme.example")
     license_.activations.create(domain="staging.acme.example")
-    response = member_api.get(f"{API}/entitlements/{entitlement.pk}/licenses")
-    assert response.status_code == 200
-    (item,) = response.json()["data"]
+    item = the_only_item(member_api.get(f"{API}/entitlements/{entitlement.pk}/licenses"))
     assert set(item) == LICENSE_FIELDS
     assert item["entitlement_id"] == entitlement.pk
     assert item["entitlement_code"] == entitlement.code
@@ -201,9 +199,7 @@ def test_licenses_are_empty_for_other_classes(member_api, make_entitlement):
 def test_contracts_of_an_entitlement(member_api, entitlement, org):
     contract = ContractFactory(entitlement=entitlement, title="Hosting agreement")
     ContractFactory()  # another entitlement's
-    response = member_api.get(f"{API}/entitlements/{entitlement.pk}/contracts")
-    assert response.status_code == 200
-    (item,) = response.json()["data"]
+    item = the_only_item(member_api.get(f"{API}/entitlements/{entitlement.pk}/contracts"))
     assert set(item) == CONTRACT_FIELDS
     assert item["id"] == contract.pk
     assert item["organization_id"] == org.pk
