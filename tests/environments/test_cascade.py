@@ -126,23 +126,23 @@ def test_entitlement_suspend_and_reactivate_carry_to_the_environment(org, staff)
     ]
 
 
-def test_entitlement_expire_and_renew_carry_to_the_environment(org, staff):
-    environment = _env(org)
-    entitlement = environment.entitlement
-    entitlement_actions.entitlement_expire(entitlement=entitlement, actor=staff)
-    assert Environment.objects.get(pk=environment.pk).status == Status.SUSPENDED
-    entitlement_actions.entitlement_renew(
-        entitlement=entitlement, actor=staff, expires_at=timezone.now() + timedelta(days=365)
-    )
-    assert Environment.objects.get(pk=environment.pk).status == Status.ACTIVE
+def _move(entitlement: Entitlement, name: str, actor) -> Entitlement:
+    """Run the entitlement action `name` with the arguments it needs."""
+    extra = {
+        "cancel": {"reason": "churn"},
+        "renew": {"expires_at": timezone.now() + timedelta(days=365)},
+    }
+    action = getattr(entitlement_actions, f"entitlement_{name}")
+    return action(entitlement=entitlement, actor=actor, **extra.get(name, {}))
 
 
-def test_entitlement_cancel_suspends_and_win_back_restores(org, staff):
+@pytest.mark.parametrize(("stop", "restart"), [("expire", "renew"), ("cancel", "win_back")])
+def test_entitlement_stop_and_restart_carry_to_the_environment(stop, restart, org, staff):
     environment = _env(org)
     entitlement = environment.entitlement
-    entitlement_actions.entitlement_cancel(entitlement=entitlement, actor=staff, reason="churn")
+    _move(entitlement, stop, staff)
     assert Environment.objects.get(pk=environment.pk).status == Status.SUSPENDED
-    entitlement_actions.entitlement_win_back(entitlement=entitlement, actor=staff)
+    _move(entitlement, restart, staff)
     assert Entitlement.objects.get(pk=entitlement.pk).status == "active"
     assert Environment.objects.get(pk=environment.pk).status == Status.ACTIVE
 
