@@ -1,5 +1,13 @@
 """Assertions and request helpers shared by several test modules (fixtures live in conftest.py)."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+from config.keys import _generate_pair
 from tests.conftest import assert_envelope
 
 # The management form of an admin page's read-only history inline: no rows posted.
@@ -46,3 +54,46 @@ def validation_error_fields(response) -> dict:
     assert_envelope(body, success=False)
     assert body["errors"]["code"] == "VALIDATION_ERROR"
     return body["errors"]["fields"]
+
+
+# --- processes of their own ---------------------------------------------------------------
+
+
+def subprocess_env(**extra: str) -> dict:
+    """This process's environment without Django's, the database and the deploy settings, in
+    development mode (DEBUG=1, as `make test` runs) unless `extra` says otherwise."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    for name in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "JWT_PRIVATE_KEY_PATH"):
+        env.pop(name, None)
+    env.pop("JWT_PUBLIC_KEY_PATH", None)
+    env["DEBUG"] = "1"
+    env.update(extra)
+    return env
+
+
+def production_env(tmp_path: Path, **extra: str) -> dict:
+    """A production environment (DEBUG=0) with every secret it needs, keys in `tmp_path`."""
+    private, public = tmp_path / "jwt_private.pem", tmp_path / "jwt_public.pem"
+    _generate_pair(private, public)
+    return subprocess_env(
+        DEBUG="0",
+        SECRET_KEY="Zs0x-9fQk2rT7wLm4vB8nH3jD6pY1cE5aU0iO-sG_RkJ" * 2,
+        ALLOWED_HOSTS="desk.middag.example",
+        JWT_PRIVATE_KEY_PATH=str(private),
+        JWT_PUBLIC_KEY_PATH=str(public),
+        DATABASE_URL="sqlite:///" + str(tmp_path / "db.sqlite3"),
+        **extra,
+    )
+
+
+def run_python(*args: str, env: dict, timeout: int = 120) -> subprocess.CompletedProcess:
+    """`python *args` in the project directory, as a process of its own with exactly `env`."""
+    return subprocess.run(  # noqa: S603
+        [sys.executable, *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -3,7 +3,6 @@
 import os
 import re
 import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
 
@@ -16,9 +15,9 @@ from drf_spectacular.validation import validate_schema
 
 from accounts.demo import CLIENT_EMAIL, DEMO_PASSWORD, STAFF_EMAIL
 from accounts.models import Membership, Organization, User
-from config.keys import _generate_pair
 from tests.conftest import API, client_for
 from tests.factories import MembershipFactory, OrganizationFactory, StaffFactory, UserFactory
+from tests.helpers import production_env, run_python, subprocess_env
 
 BASE_DIR = Path(settings.BASE_DIR)
 PROJECT_APPS = ["accounts", "entitlements", "environments", "services", "tickets"]
@@ -105,14 +104,8 @@ def test_schema_documents_the_organization_header_on_org_scoped_views(anon):
 
 
 def test_schema_generation_has_no_warnings_from_the_foundation():
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "spectacular", "--validate", "--file", os.devnull],
-        cwd=BASE_DIR,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = run_python(
+        "manage.py", "spectacular", "--validate", "--file", os.devnull, env=subprocess_env()
     )
     assert result.returncode == 0, result.stderr
     ours = [
@@ -146,40 +139,13 @@ def test_docs_page_uses_only_local_assets(anon):
 # --- settings from the environment --------------------------------------------------------
 
 
-def _env(**extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-    for name in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "JWT_PRIVATE_KEY_PATH"):
-        env.pop(name, None)
-    env.pop("JWT_PUBLIC_KEY_PATH", None)
-    env["DEBUG"] = "1"  # development settings unless a test asks for production (DEBUG=0)
-    env.update(extra)
-    return env
-
-
-@pytest.fixture
-def production_env(tmp_path) -> dict:
-    private, public = tmp_path / "jwt_private.pem", tmp_path / "jwt_public.pem"
-    _generate_pair(private, public)
-    return _env(
-        DEBUG="0",
-        SECRET_KEY="Zs0x-9fQk2rT7wLm4vB8nH3jD6pY1cE5aU0iO-sG_RkJ" * 2,
-        ALLOWED_HOSTS="desk.middag.example",
-        JWT_PRIVATE_KEY_PATH=str(private),
-        JWT_PUBLIC_KEY_PATH=str(public),
-        DATABASE_URL="sqlite:///" + str(tmp_path / "db.sqlite3"),
-    )
+@pytest.fixture(name="production_env")
+def production_env_fixture(tmp_path) -> dict:
+    return production_env(tmp_path)
 
 
 def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_python("manage.py", *args, env=env)
 
 
 def test_check_deploy_passes_with_the_production_variables(production_env):

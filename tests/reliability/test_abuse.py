@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -14,8 +12,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from config.keys import _generate_pair
 from tests.conftest import API
+from tests.helpers import production_env, run_python
 from tickets.models import Ticket
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -51,15 +49,7 @@ def _worker(path: str, ip: str, email: str, count: int) -> list[list]:
             f"{params['PORT'] or 5432}/{params['NAME']}"
         ),
     }
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", _ATTEMPTS, path, ip, email, str(count)],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python("-c", _ATTEMPTS, path, ip, email, str(count), env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -165,35 +155,14 @@ def test_compat_lists_are_bounded(world):
 # --- production settings ------------------------------------------------------------------
 
 
-@pytest.fixture
-def production_env(tmp_path) -> dict:
-    private, public = tmp_path / "jwt_private.pem", tmp_path / "jwt_public.pem"
-    _generate_pair(private, public)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    for name in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL"):
-        env.pop(name, None)
-    env.update(
-        DEBUG="0",
-        SECRET_KEY="Zs0x-9fQk2rT7wLm4vB8nH3jD6pY1cE5aU0iO-sG_RkJ" * 2,
-        ALLOWED_HOSTS="desk.middag.example",
-        JWT_PRIVATE_KEY_PATH=str(private),
-        JWT_PUBLIC_KEY_PATH=str(public),
-        DATABASE_URL="sqlite:///" + str(tmp_path / "db.sqlite3"),
+def test_check_deploy_passes_at_warning_level(tmp_path):
+    env = production_env(
+        tmp_path,
         CACHE_URL="redis://127.0.0.1:6379/0",
         CORS_ALLOWED_ORIGINS="https://portal.middag.example",
     )
-    return env
-
-
-def test_check_deploy_passes_at_warning_level(production_env):
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR,
-        env=production_env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+    result = run_python(
+        "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=env, timeout=180
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout

@@ -9,6 +9,7 @@ from django.db.models.signals import post_save
 
 from accounts.models import IdempotencyKey
 from tests.conftest import API, client_for
+from tests.helpers import run_python
 from tickets.models import Ticket, TicketStatusChange
 
 REDIS_DOWN = {
@@ -151,11 +152,6 @@ def test_redis_down_requests_still_work_and_throttling_degrades(settings, world,
 
 def test_redis_down_from_the_environment_still_serves(tmp_path):
     """The same with CACHE_URL pointing at a closed port, in a process of its own."""
-    import subprocess
-    import sys
-
-    from django.conf import settings
-
     script = (
         "import django, json; django.setup();"
         "from django.test import Client;"
@@ -167,20 +163,13 @@ def test_redis_down_from_the_environment_still_serves(tmp_path):
     )
     env = {
         "PATH": "/usr/bin:/bin",
+        "DEBUG": "1",  # development settings: the secrets are generated locally
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "CACHE_URL": "redis://127.0.0.1:1/0",
         "DATABASE_URL": "sqlite:///" + str(tmp_path / "db.sqlite3"),
         "API_THROTTLE_AUTH": "5/min",
     }
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", script],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python("-c", script, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     backend, statuses = __import__("json").loads(result.stdout.strip().splitlines()[-1])
     assert backend == "django.core.cache.backends.redis.RedisCache"
