@@ -1,17 +1,109 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+"""Back office for users, organizations and memberships.
 
+Memberships change only through accounts.actions, as in the API: collaborator_add,
+collaborator_update and collaborator_remove, from the membership pages and from the membership
+inlines of the user and organization pages alike. A rule an action refuses (the owner removed, a
+second owner, someone already a member) is a form error or an error message, and the page's
+transaction keeps nothing (config.admin.ActionAdminMixin). Ownership moves by a transfer
+(PATCH a member's role to owner in the API), never by an edit here.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from accounts import actions
 from accounts.models import Membership, Organization, User
+from config.admin import ActionAdminMixin, ActionModelForm
+from config.errors import DomainError, Invalid
+
+Role = Membership.Role
+
+
+def clean_scopes(scopes: list[str] | None) -> list[str]:
+    """Known scopes only, as the API takes them."""
+    try:
+        return actions.validate_scopes(scopes or [])
+    except Invalid as exc:
+        raise forms.ValidationError(exc.detail) from exc
+
+
+class MembershipForm(forms.ModelForm):
+    """Role and scopes; "owner" is offered only to the owner's own row (no second owner)."""
+
+    class Meta:
+        model = Membership
+        fields = ["role", "scopes"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "role" in self.fields and self.instance.role != Role.OWNER:
+            self.fields["role"].choices = [c for c in Role.choices if c[0] != Role.OWNER]
+
+    def clean_scopes(self) -> list[str]:
+        return clean_scopes(self.cleaned_data.get("scopes"))
+
+
+class MembershipChangeForm(MembershipForm, ActionModelForm):
+    validate_model = False  # collaborator_update decides
+
+    def perform(self) -> Membership:
+        data = self.cleaned_data
+        return actions.collaborator_update(
+            membership=self.instance, actor=self.actor, role=data["role"], scopes=data["scopes"]
+        )
+
+
+class MembershipAddForm(MembershipChangeForm):
+    class Meta:
+        model = Membership
+        fields = ["organization", "user", "role", "scopes"]
+
+    def perform(self) -> Membership:
+        data = self.cleaned_data
+        return actions.collaborator_add(
+            org=data["organization"],
+            actor=self.actor,
+            email=data["user"].email,
+            role=data["role"],
+            scopes=data["scopes"],
+        )
+
+
+def save_memberships(actor: User, formset) -> None:
+    """A memberships inline's rows, each through its action; a refusal aborts the page."""
+    formset.save(commit=False)  # sorts the rows into new, changed and deleted; writes nothing
+    for membership in formset.deleted_objects:
+        actions.collaborator_remove(membership=membership, actor=actor)
+    for membership, _fields in formset.changed_objects:
+        actions.collaborator_update(
+            membership=membership, actor=actor, role=membership.role, scopes=membership.scopes
+        )
+    formset.new_objects = [
+        actions.collaborator_add(
+            org=new.organization,
+            actor=actor,
+            email=new.user.email,
+            role=new.role,
+            scopes=new.scopes,
+        )
+        for new in formset.new_objects
+    ]
 
 
 class MembershipInline(admin.TabularInline):
     """The members of an organization, on the organization's page."""
 
     model = Membership
+    form = MembershipForm
     extra = 0
     autocomplete_fields = ["user"]
     fields = ["user", "role", "scopes", "is_active", "created_at"]
-    readonly_fields = ["created_at"]
+    readonly_fields = ["is_active", "created_at"]
 
 
 class UserMembershipInline(MembershipInline):
@@ -21,8 +113,16 @@ class UserMembershipInline(MembershipInline):
     fields = ["organization", "role", "scopes", "is_active", "created_at"]
 
 
+class MembershipInlinesMixin(ActionAdminMixin):
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        save_memberships(request.user, formset)
+        return None
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(MembershipInlinesMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "name", "is_staff", "is_active", "date_joined", "last_login"]
     list_filter = ["is_staff", "is_active", "is_superuser"]
@@ -40,7 +140,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(MembershipInlinesMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "cnpj", "company", "type", "country", "status", "created_at"]
     list_filter = ["company", "type", "status", "country"]
     search_fields = ["name", "legal_name", "slug", "cnpj", "email"]
@@ -49,9 +149,41 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ActionAdminMixin, admin.ModelAdmin):
     list_display = ["user", "organization", "role", "is_active", "created_at"]
     list_filter = ["role", "is_active", "organization__company"]
     search_fields = ["user__email", "user__name", "organization__name"]
     autocomplete_fields = ["user", "organization"]
     list_select_related = ["user", "organization"]
+    form = MembershipChangeForm
+    add_form = MembershipAddForm
+    actions = ["remove_selected"]
+
+    def get_fields(self, request: HttpRequest, obj: Membership | None = None) -> list[str]:
+        if obj is None:
+            return MembershipAddForm.Meta.fields
+        return ["user", "organization", "role", "scopes", "is_active", "created_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Membership | None = None) -> list:
+        return [] if obj is None else ["user", "organization", "is_active", "created_at"]
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        found = super().get_actions(request)
+        found.pop("delete_selected", None)  # removal is collaborator_remove, row by row
+        return found
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        actions.collaborator_remove(membership=obj, actor=request.user)
+
+    @admin.action(description="Remove selected members", permissions=["delete"])
+    def remove_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        removed = 0
+        for membership in queryset.select_related("user", "organization"):
+            try:
+                actions.collaborator_remove(membership=membership, actor=request.user)
+            except DomainError as exc:  # its own transaction: the others stay removed
+                self.message_user(request, f"{membership}: {exc.detail}", messages.ERROR)
+            else:
+                removed += 1
+        if removed:
+            self.message_user(request, f"{removed} member(s) removed.", messages.SUCCESS)

@@ -7,67 +7,38 @@ changelist actions) call the functions of entitlements.actions, exactly as the A
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
+from django.contrib import admin
 from django.contrib.admin.widgets import AdminSplitDateTime
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.db.models import Count, Model, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.html import format_html
 
-from config.errors import DomainError
+from config.admin import ActionModelForm, ReadOnlyInline, admin_link
+from config.admin_transitions import Transition, TransitionAdminMixin, TransitionForm
 from entitlements import actions
 from entitlements.models import (
     Contract,
     Entitlement,
-    EntitlementStatusChange,
     License,
     LicenseActivation,
     Order,
     OrderEntitlement,
 )
 
-TRANSITION_LABELS = {
-    "suspend": "Suspend",
-    "reactivate": "Reactivate",
-    "expire": "Expire",
-    "renew": "Renew",
-    "cancel": "Cancel",
-    "win_back": "Win back",
-}
-
-
 # --- forms --------------------------------------------------------------------------------
 
 
-class EntitlementActionForm(ActionForm):
-    """The changelist's action bar, with the reason the transition actions record."""
-
-    reason = forms.CharField(
-        required=False,
-        max_length=actions.REASON_MAX_LENGTH,
-        label="Reason",
-        help_text="Recorded in the history; required to cancel.",
-    )
-
-
-class TransitionForm(forms.Form):
+class EntitlementTransitionForm(TransitionForm):
     reason = forms.CharField(required=False, max_length=actions.REASON_MAX_LENGTH)
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CancelForm(TransitionForm):
+class CancelForm(EntitlementTransitionForm):
     reason = forms.CharField(max_length=actions.REASON_MAX_LENGTH)
 
 
-class RenewForm(TransitionForm):
+class RenewForm(EntitlementTransitionForm):
     expires_at = forms.SplitDateTimeField(
         required=False,
         widget=AdminSplitDateTime,
@@ -75,77 +46,64 @@ class RenewForm(TransitionForm):
     )
 
 
-TRANSITION_FORMS: dict[str, type[TransitionForm]] = {"cancel": CancelForm, "renew": RenewForm}
+# Every button opens the transition's page (reason and notes, the expiry for a renewal).
+TRANSITIONS = {
+    "suspend": Transition(actions.entitlement_suspend, "Suspend", confirm=True),
+    "reactivate": Transition(actions.entitlement_reactivate, "Reactivate", confirm=True),
+    "expire": Transition(actions.entitlement_expire, "Expire", confirm=True),
+    "renew": Transition(
+        actions.entitlement_renew, "Renew", confirm=True, form=RenewForm, bulk_note="(+1 year)"
+    ),
+    "cancel": Transition(
+        actions.entitlement_cancel,
+        "Cancel",
+        confirm=True,
+        form=CancelForm,
+        bulk_note="(reason required)",
+    ),
+    "win_back": Transition(
+        actions.entitlement_win_back, "Win back", confirm=True, bulk_note="(within 90 days)"
+    ),
+}
 
 
-class EntitlementForm(forms.ModelForm):
-    """Runs the action's field rules, so a broken rule is a form error rather than a crash."""
+# Set at creation (see actions.UPDATABLE_FIELDS for what may change later), then the terms.
+DESCRIPTION = [
+    "entitlement_class",
+    "product_name",
+    "product_description",
+    "organization",
+    "company",
+]
+TERMS = ["sla_tier", "starts_at", "expires_at", "quote_id", "auto_created", "parent", "metadata"]
+
+
+class EntitlementForm(ActionModelForm):
+    """Saved by entitlement_create or entitlement_update: a broken rule is a form error."""
+
+    error_fields = {"class": "entitlement_class"}
 
     class Meta:
         model = Entitlement
-        fields = [
-            "entitlement_class",
-            "product_name",
-            "product_description",
-            "organization",
-            "company",
-            "sla_tier",
-            "starts_at",
-            "expires_at",
-            "quote_id",
-            "auto_created",
-            "parent",
-            "metadata",
-        ]
+        fields = [*DESCRIPTION, *TERMS]
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        instance = self.instance if self.instance.pk else None
-        organization = data.get("organization", getattr(instance, "organization", None))
-        try:
-            actions.entitlement_check(
-                starts_at=data.get("starts_at"),
-                expires_at=data.get("expires_at"),
-                parent=data.get("parent"),
-                organization_id=organization.pk if organization else None,
-                child=instance,
+    def perform(self) -> Entitlement:
+        data = self.cleaned_data
+        if self.instance.pk is not None:
+            changes = {n: data[n] for n in self.changed_data if n in actions.UPDATABLE_FIELDS}
+            return actions.entitlement_update(
+                entitlement=self.instance, actor=self.actor, **changes
             )
-        except DomainError as exc:
-            raise forms.ValidationError(exc.detail) from exc
-        return data
+        fields = {n: data[n] for n in self.Meta.fields if n in data}
+        return actions.entitlement_create(actor=self.actor, **fields)
 
 
 # --- inlines ------------------------------------------------------------------------------
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class HistoryInline(ReadOnlyInline):
-    model = EntitlementStatusChange
-    verbose_name_plural = "History"
-    fields = [
-        "changed_at",
-        "from_status",
-        "to_status",
-        "transition",
-        "changed_by",
-        "reason",
-        "notes",
-    ]
-    readonly_fields = fields
-    ordering = ["changed_at", "id"]
-
-
 class OrderLinkInline(admin.TabularInline):
+    """The order ↔ entitlement links, on the entitlement's page: its orders."""
+
     model = OrderEntitlement
     verbose_name_plural = "Orders"
     extra = 0
@@ -201,9 +159,11 @@ class ExpiryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Entitlement)
-class EntitlementAdmin(admin.ModelAdmin):
+class EntitlementAdmin(TransitionAdminMixin, admin.ModelAdmin):
+    transitions = TRANSITIONS
+    transition_form = EntitlementTransitionForm
+    bulk_name = "{}_selected"
     form = EntitlementForm
-    change_form_template = "admin/entitlements/entitlement/change_form.html"
     list_display = [
         "code",
         "entitlement_class",
@@ -226,45 +186,10 @@ class EntitlementAdmin(admin.ModelAdmin):
     list_select_related = ["organization"]
     date_hierarchy = "expires_at"
     autocomplete_fields = ["organization", "parent"]
-    inlines = [HistoryInline, OrderLinkInline, LicenseInline, ContractInline]
-    action_form = EntitlementActionForm
-    actions = [
-        "suspend_selected",
-        "reactivate_selected",
-        "expire_selected",
-        "renew_selected",
-        "cancel_selected",
-        "win_back_selected",
-    ]
+    inlines = [OrderLinkInline, LicenseInline, ContractInline]
     fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "code",
-                    "entitlement_class",
-                    "status",
-                    "product_name",
-                    "product_description",
-                    "organization",
-                    "company",
-                ]
-            },
-        ),
-        (
-            "Terms",
-            {
-                "fields": [
-                    "sla_tier",
-                    "starts_at",
-                    "expires_at",
-                    "quote_id",
-                    "auto_created",
-                    "parent",
-                    "metadata",
-                ]
-            },
-        ),
+        (None, {"fields": ["code", "entitlement_class", "status", *DESCRIPTION[1:]]}),
+        ("Terms", {"fields": TERMS}),
         ("Cancellation", {"fields": ["cancelled_at", "cancellation_reason", "cancellation_notes"]}),
         ("Record", {"fields": ["created_at", "updated_at"]}),
     ]
@@ -284,155 +209,45 @@ class EntitlementAdmin(admin.ModelAdmin):
             fields += ["entitlement_class", "organization", "auto_created"]
         return fields
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # an entitlement ends by cancellation, and its history stays
 
-    def save_model(
-        self, request: HttpRequest, obj: Entitlement, form: forms.ModelForm, change: bool
-    ) -> None:
-        if change:
-            changes = {
-                name: form.cleaned_data[name]
-                for name in form.changed_data
-                if name in actions.UPDATABLE_FIELDS
-            }
-            actions.entitlement_update(entitlement=obj, actor=request.user, **changes)
-            return
-        data = {
-            name: form.cleaned_data[name]
-            for name in EntitlementForm.Meta.fields
-            if name in form.cleaned_data
-        }
-        created = actions.entitlement_create(actor=request.user, **data)
-        # The admin goes on with `obj` (inlines, redirect): make it the row the action created.
-        obj.pk = created.pk
-        obj.refresh_from_db()
-        obj._state.adding = False
+# --- what lives under an entitlement (environments, services) -----------------------------
 
-    # Change-form buttons ------------------------------------------------------------------
 
-    def get_urls(self) -> list:
-        urls = [
-            path(
-                "<path:object_id>/transition/<str:name>/",
-                self.admin_site.admin_view(self.transition_view),
-                name="entitlements_entitlement_transition",
-            )
-        ]
-        return urls + super().get_urls()
+def open_entitlements(entitlement_class: str) -> QuerySet[Entitlement]:
+    """Active entitlements of an organization, of one class: what a new environment or service
+    is offered to hang under (its action checks again)."""
+    return (
+        Entitlement.objects.filter(
+            entitlement_class=entitlement_class,
+            status=Entitlement.Status.ACTIVE,
+            organization__isnull=False,
+        )
+        .select_related("organization")
+        .order_by("code")
+    )
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
-        extra_context = extra_context or {}
-        obj = self.get_object(request, object_id)
-        if obj is not None and self.has_change_permission(request, obj):
-            available = {t.name for t in obj.get_available_status_transitions()}
-            extra_context["entitlement_transitions"] = [
-                {
-                    "label": label,
-                    "url": reverse(
-                        "admin:entitlements_entitlement_transition", args=[obj.pk, name]
-                    ),
-                }
-                for name, label in TRANSITION_LABELS.items()
-                if name in available
-            ]
-        return super().change_view(request, object_id, form_url, extra_context)
 
-    def transition_view(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
-        if name not in actions.TRANSITIONS:
-            raise PermissionDenied
-        entitlement = get_object_or_404(Entitlement, pk=object_id)
-        if not self.has_change_permission(request, entitlement):
-            raise PermissionDenied
-        form_class = TRANSITION_FORMS.get(name, TransitionForm)
-        form = form_class(request.POST) if request.method == "POST" else form_class()
-        if request.method == "POST" and form.is_valid():
-            try:
-                actions.TRANSITIONS[name](
-                    entitlement=entitlement, actor=request.user, **form.cleaned_data
-                )
-            except DomainError as exc:  # the action's own transaction is already rolled back
-                self.message_user(request, exc.detail, messages.ERROR)
-            else:
-                self.message_user(
-                    request, f"{entitlement.code}: {TRANSITION_LABELS[name].lower()} done."
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:entitlements_entitlement_change", args=[entitlement.pk])
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"{TRANSITION_LABELS[name]} {entitlement.code}",
-            "entitlement": entitlement,
-            "form": form,
-            "label": TRANSITION_LABELS[name],
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(request, "admin/entitlements/entitlement/transition.html", context)
+class UnderEntitlementAdmin(TransitionAdminMixin, admin.ModelAdmin):
+    """The admin of an object that belongs to one entitlement and takes its organization."""
 
-    # Changelist actions -------------------------------------------------------------------
+    list_select_related = ["organization", "entitlement"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
 
-    def _run_bulk(self, request: HttpRequest, queryset: QuerySet, name: str) -> None:
-        reason = (request.POST.get("reason") or "").strip()
-        done: list[str] = []
-        refused: list[str] = []
-        for entitlement in queryset.order_by("pk"):
-            try:  # each action is its own transaction: a refused row does not undo the others
-                actions.TRANSITIONS[name](
-                    entitlement=entitlement, actor=request.user, reason=reason
-                )
-            except DomainError as exc:
-                refused.append(f"{entitlement.code}: {exc.detail}")
-            else:
-                done.append(entitlement.code)
-        label = TRANSITION_LABELS[name].lower()
-        if done:
-            self.message_user(request, f"{label} done for {', '.join(done)}.", messages.SUCCESS)
-        for line in refused:
-            self.message_user(request, line, messages.ERROR)
-
-    @admin.action(description="Suspend selected entitlements")
-    def suspend_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._run_bulk(request, queryset, "suspend")
-
-    @admin.action(description="Reactivate selected entitlements")
-    def reactivate_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._run_bulk(request, queryset, "reactivate")
-
-    @admin.action(description="Expire selected entitlements")
-    def expire_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._run_bulk(request, queryset, "expire")
-
-    @admin.action(description="Renew selected entitlements (+1 year)")
-    def renew_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._run_bulk(request, queryset, "renew")
-
-    @admin.action(description="Cancel selected entitlements (reason required)")
-    def cancel_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._run_bulk(request, queryset, "cancel")
-
-    @admin.action(description="Win back selected entitlements (within 90 days)")
-    def win_back_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._run_bulk(request, queryset, "win_back")
+    @admin.display(description="entitlement", ordering="entitlement__code")
+    def entitlement_link(self, obj: Model) -> str:
+        return admin_link(obj.entitlement, obj.entitlement.code)
 
 
 # --- orders, licenses, contracts ----------------------------------------------------------
 
 
-class OrderEntitlementInline(admin.TabularInline):
-    model = OrderEntitlement
+class OrderEntitlementInline(OrderLinkInline):
+    """The same links on the order's page: its entitlements."""
+
     verbose_name_plural = "Entitlements"
-    extra = 0
     autocomplete_fields = ["entitlement"]
     fields = ["entitlement", "kind", "linked_at"]
-    readonly_fields = ["linked_at"]
 
 
 @admin.register(Order)
@@ -488,8 +303,7 @@ class LicenseAdmin(admin.ModelAdmin):
 
     @admin.display(description="entitlement", ordering="entitlement__code")
     def entitlement_link(self, obj: License) -> str:
-        url = reverse("admin:entitlements_entitlement_change", args=[obj.entitlement_id])
-        return format_html('<a href="{}">{}</a>', url, obj.entitlement.code)
+        return admin_link(obj.entitlement, obj.entitlement.code)
 
 
 @admin.register(Contract)

@@ -6,18 +6,14 @@ follows the API's rules; the status only moves through the transition buttons an
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db import models
 
-from config.errors import DomainError
-from entitlements.models import Entitlement, EntitlementClass
+from config.admin import ActionModelForm
+from config.admin_transitions import transitions_from
+from entitlements.admin import UnderEntitlementAdmin, open_entitlements
+from entitlements.models import EntitlementClass
 from environments import actions
-from environments.admin_transitions import (
-    ReadOnlyHistoryInline,
-    TransitionAdminMixin,
-    admin_link,
-)
-from environments.models import Environment, EnvironmentStatusChange
+from environments.models import Environment
 
 DETAIL_FIELDS = [
     "name",
@@ -42,8 +38,9 @@ def https_urls(field: models.Field, **kwargs) -> forms.Field | None:
     return field.formfield(**kwargs)
 
 
-class EnvironmentAddForm(forms.ModelForm):
-    """Only active ENV entitlements without an environment are offered; the action re-checks."""
+class EnvironmentAddForm(ActionModelForm):
+    """Only active ENV entitlements without an environment are offered; environment_create
+    decides."""
 
     class Meta:
         model = Environment
@@ -52,41 +49,31 @@ class EnvironmentAddForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["entitlement"].queryset = (
-            Entitlement.objects.filter(
-                entitlement_class=EntitlementClass.ENV,
-                status=Entitlement.Status.ACTIVE,
-                organization__isnull=False,
-                environment__isnull=True,
-            )
-            .select_related("organization")
-            .order_by("code")
+        entitlements = open_entitlements(EntitlementClass.ENV).filter(environment__isnull=True)
+        self.fields["entitlement"].queryset = entitlements
+
+    def perform(self) -> Environment:
+        data = dict(self.cleaned_data)
+        return actions.environment_create(
+            actor=self.actor, entitlement=data.pop("entitlement"), **data
         )
 
-    def clean_entitlement(self):
-        entitlement = self.cleaned_data["entitlement"]
-        try:
-            actions.check_entitlement_for_environment(entitlement)
-        except DomainError as exc:
-            raise ValidationError(exc.detail) from exc
-        return entitlement
 
-
-class EnvironmentChangeForm(forms.ModelForm):
+class EnvironmentChangeForm(ActionModelForm):
     class Meta:
         model = Environment
         fields = DETAIL_FIELDS
         formfield_callback = https_urls
 
-
-class EnvironmentHistoryInline(ReadOnlyHistoryInline):
-    model = EnvironmentStatusChange
+    def perform(self) -> Environment:
+        data = {name: self.cleaned_data[name] for name in self.changed_data}
+        return actions.environment_update(environment=self.instance, actor=self.actor, **data)
 
 
 @admin.register(Environment)
-class EnvironmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
-    transitions = actions.TRANSITIONS
-    subject_kwarg = "environment"
+class EnvironmentAdmin(UnderEntitlementAdmin):
+    transitions = transitions_from(actions.TRANSITIONS)
+    final_statuses = (Environment.Status.DECOMMISSIONED,)  # decommission, never delete
     list_display = [
         "name",
         "organization",
@@ -108,21 +95,9 @@ class EnvironmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
         "hosting_provider",
         "region",
     ]
-    list_select_related = ["organization", "entitlement"]
-    date_hierarchy = "created_at"
-    ordering = ["-created_at", "-id"]
-    inlines = [EnvironmentHistoryInline]
     form = EnvironmentChangeForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     add_form = EnvironmentAddForm
-
-    @admin.display(description="entitlement", ordering="entitlement__code")
-    def entitlement_link(self, obj: Environment) -> str:
-        return admin_link(obj.entitlement, obj.entitlement.code)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = self.add_form if obj is None else self.form
-        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -161,26 +136,3 @@ class EnvironmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
             "created_at",
             "updated_at",
         ]
-
-    def get_inlines(self, request, obj=None):
-        return self.inlines if obj is not None else []
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.status == Environment.Status.DECOMMISSIONED:
-            return False  # terminal: the page is read-only
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # decommission instead: the history stays
-
-    def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in form.changed_data}
-        if change:
-            saved = actions.environment_update(environment=obj, actor=request.user, **data)
-        else:
-            data = {k: v for k, v in form.cleaned_data.items() if k != "entitlement"}
-            saved = actions.environment_create(
-                actor=request.user, entitlement=form.cleaned_data["entitlement"], **data
-            )
-        obj.pk = saved.pk
-        obj._state.adding = False

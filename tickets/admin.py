@@ -1,29 +1,28 @@
 """The back office of service requests: staff-only, cross-organization.
 
-Every write goes through tickets.actions, as in the API: the add form calls ticket_create (number,
-SLA times, history), the change form ticket_update, transitions are buttons and bulk actions
-calling ticket_transition, new inline replies and internal notes go through ticket_reply, and
-deleting calls ticket_delete (which leaves a TicketDeletion record). Forms validate by running the
-action inside a savepoint that is rolled back, so a rule broken shows as a form error, never a 500.
+Every write goes through tickets.actions, as in the API, and runs once: the add form calls
+ticket_create (number, SLA times, history) and ticket_assign, the change form ticket_update, each
+while the form validates, so a broken rule is a form error (config.admin.ActionModelForm);
+transitions are buttons and bulk actions calling ticket_transition (config.admin_transitions);
+new inline replies and internal notes go through ticket_reply, and deleting calls ticket_delete
+(which leaves a TicketDeletion record).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from functools import partial
 
 from django import forms
-from django.contrib import admin, messages
-from django.db import transaction
+from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
-from django_fsm import can_proceed
 
-from config.errors import DomainError
+from accounts.models import User
+from accounts.tenancy import is_staff, live_memberships
+from config.admin import ActionModelForm, ReadOnlyAdminMixin, staff_users
+from config.admin_transitions import ReasonForm, Transition, TransitionAdminMixin
 from tickets import actions
 from tickets.models import (
     Reply,
@@ -52,33 +51,18 @@ TRANSITION_LABELS = {
     "cancel": "Cancel request",
     "reopen": "Reopen",
 }
-# Action error fields (API names) → admin form fields.
-FIELD_MAP = {
-    "entitlement_id": "entitlement",
-    "environment_id": "environment",
-    "service_id": "service",
-    "requester_id": "requester",
-    "assignee_id": "assignee",
-    "organization_id": "entitlement",
+TRANSITIONS = {
+    name: Transition(
+        partial(actions.ticket_transition, name=name),
+        label,
+        bulk=name in ("start", "resolve", "close"),
+    )
+    for name, label in TRANSITION_LABELS.items()
 }
 
 
-class _DryRun(Exception):
-    """Raised to roll back a savepoint after a successful validation run."""
-
-
-def validate_by_running(form: forms.Form, run: Callable[[], Any]) -> None:
-    """Run an action in a savepoint that is always rolled back; its errors become form errors."""
-    try:
-        with transaction.atomic():
-            run()
-            raise _DryRun
-    except _DryRun:
-        pass
-    except DomainError as exc:
-        field = next(iter(getattr(exc, "fields", None) or {}), None)
-        field = FIELD_MAP.get(field, field)
-        form.add_error(field if field in form.fields else None, exc.detail)
+class TicketReasonForm(ReasonForm):
+    reason = forms.CharField(required=False, max_length=2000)
 
 
 # --- list filters ----------------------------------------------------------------------------
@@ -118,10 +102,8 @@ class StaffAssigneeFilter(admin.SimpleListFilter):
     parameter_name = "assignee"
 
     def lookups(self, request, model_admin):
-        from accounts.models import User
-
-        staff = User.objects.filter(is_staff=True, is_active=True).order_by("email")
-        return [("none", "Unassigned"), *[(str(u.pk), u.get_full_name()) for u in staff]]
+        staff = [(str(u.pk), u.get_full_name()) for u in staff_users()]
+        return [("none", "Unassigned"), *staff]
 
     def queryset(self, request, queryset):
         if self.value() == "none":
@@ -163,32 +145,17 @@ class ReplyInline(admin.StackedInline):
         return False  # what was said stays said
 
     def has_add_permission(self, request, obj=None) -> bool:
-        return obj is not None and obj.status not in actions.TERMINAL and request.user.is_staff
-
-
-class HistoryInline(admin.TabularInline):
-    model = TicketStatusChange
-    fields = ["from_status", "to_status", "transition", "changed_at", "changed_by", "reason"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name_plural = "status history"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("changed_by")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+        return obj is not None and obj.status not in actions.TERMINAL and is_staff(request.user)
 
 
 # --- forms -----------------------------------------------------------------------------------
 
 
-class TicketAddForm(forms.ModelForm):
+class TicketAddForm(ActionModelForm):
     """Create against any entitlement, or an environment or service (which implies it)."""
+
+    validate_model = False  # ticket_create validates and builds the row
+    error_fields = {"organization_id": "entitlement"}
 
     class Meta:
         model = Ticket
@@ -209,105 +176,49 @@ class TicketAddForm(forms.ModelForm):
         }
 
     def __init__(self, *args, **kwargs) -> None:
-        self.actor = kwargs.pop("actor", None)
         super().__init__(*args, **kwargs)
         for name in ("entitlement", "requester"):
             self.fields[name].required = False
+        # Live members only; ticket_create checks the organization is the ticket's.
+        members = live_memberships().values("user_id")
+        self.fields["requester"].queryset = User.objects.filter(pk__in=members)
 
-    def _post_clean(self) -> None:
-        pass  # the action validates and builds the row, not construct_instance/full_clean
-
-    def create_kwargs(self) -> dict:
+    def perform(self) -> Ticket:
         data = self.cleaned_data
-        return {
-            "actor": self.actor,
-            "title": data.get("title"),
-            "description": data.get("description"),
-            "priority": data.get("priority"),
-            "entitlement": data.get("entitlement"),
-            "environment": data.get("environment"),
-            "service": data.get("service"),
-            "requester": data.get("requester"),
-            "category": data.get("category"),
-            "source": Ticket.Source.ADMIN,
-        }
-
-    def create(self) -> Ticket:
-        ticket = actions.ticket_create(**self.create_kwargs())
-        if self.cleaned_data.get("assignee"):
+        created = {name: data.get(name) for name in self.Meta.fields if name != "assignee"}
+        ticket = actions.ticket_create(actor=self.actor, source=Ticket.Source.ADMIN, **created)
+        if data.get("assignee"):
             ticket = actions.ticket_assign(
-                ticket=ticket, actor=self.actor, assignee=self.cleaned_data["assignee"]
+                ticket=ticket, actor=self.actor, assignee=data["assignee"]
             )
         return ticket
 
-    def clean(self) -> dict:
-        data = super().clean()
-        if not self.errors:
-            validate_by_running(self, self.create)
-        return data
 
-
-class TicketChangeForm(forms.ModelForm):
+class TicketChangeForm(ActionModelForm):
     class Meta:
         model = Ticket
         fields = ["title", "description", "priority", "due_at", "assignee", "category"]
 
-    def __init__(self, *args, **kwargs) -> None:
-        self.actor = kwargs.pop("actor", None)
-        super().__init__(*args, **kwargs)
-
-    def changes(self) -> dict:
-        return {
+    def perform(self) -> Ticket:
+        changes = {
             name: self.cleaned_data[name]
             for name in self.changed_data
             if name in actions.UPDATABLE_FIELDS and name in self.cleaned_data
         }
-
-    def update(self) -> Ticket:
-        return actions.ticket_update(ticket=self.instance, actor=self.actor, **self.changes())
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if not self.errors and self.changes():
-            validate_by_running(self, self.update)
-        return data
-
-
-def _with_actor(form_class: type[forms.ModelForm], actor) -> type[forms.ModelForm]:
-    class WithActor(form_class):
-        def __init__(self, *args, **kwargs) -> None:
-            kwargs["actor"] = actor
-            super().__init__(*args, **kwargs)
-
-    WithActor.__name__ = form_class.__name__
-    return WithActor
+        return actions.ticket_update(ticket=self.instance, actor=self.actor, **changes)
 
 
 # --- the ticket admin ------------------------------------------------------------------------
 
 
-def _bulk_transition(name: str):
-    def run(modeladmin: TicketAdmin, request: HttpRequest, queryset: QuerySet) -> None:
-        done, failed = 0, []
-        for ticket in queryset:
-            try:
-                with transaction.atomic():
-                    actions.ticket_transition(ticket=ticket, name=name, actor=request.user)
-                done += 1
-            except DomainError as exc:
-                failed.append(f"{ticket.number}: {exc.detail}")
-        if done:
-            modeladmin.message_user(request, f"{TRANSITION_LABELS[name]}: {done} request(s).")
-        for line in failed:
-            modeladmin.message_user(request, line, level=messages.WARNING)
-
-    run.__name__ = f"bulk_{name}"
-    run.short_description = f"{TRANSITION_LABELS[name]} the selected requests"
-    return run
-
-
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(TransitionAdminMixin, admin.ModelAdmin):
+    transitions = TRANSITIONS
+    transition_form = TicketReasonForm
+    bulk_name = "bulk_{}"
+    deletable = True  # through ticket_delete, which keeps a TicketDeletion record
+    form = TicketChangeForm
+    add_form = TicketAddForm
     list_display = [
         "number",
         "title",
@@ -334,34 +245,7 @@ class TicketAdmin(admin.ModelAdmin):
     list_per_page = 50
     date_hierarchy = "created_at"
     raw_id_fields = ["entitlement", "environment", "service", "requester"]
-    inlines = [ReplyInline, HistoryInline]
-    actions = [_bulk_transition("start"), _bulk_transition("resolve"), _bulk_transition("close")]
-    change_form_template = "admin/tickets/ticket/change_form.html"
-    readonly_fields = [
-        "number",
-        "status",
-        "sla",
-        "organization",
-        "entitlement",
-        "environment",
-        "service",
-        "requester",
-        "source",
-        "response_due_at",
-        "resolution_due_at",
-        "first_response_at",
-        "paused_at",
-        "paused_seconds",
-        "resolved_at",
-        "closed_at",
-        "resolution_type",
-        "resolution_subject",
-        "rating",
-        "rating_comment",
-        "rated_by",
-        "created_at",
-        "updated_at",
-    ]
+    inlines = [ReplyInline]
     change_fieldsets = [
         (None, {"fields": ["number", "status", "sla", "title", "description", "priority"]}),
         (
@@ -410,6 +294,13 @@ class TicketAdmin(admin.ModelAdmin):
             },
         ),
     ]
+    # Everything the change page shows but the change form does not edit.
+    readonly_fields = [
+        name
+        for _title, group in change_fieldsets
+        for name in group["fields"]
+        if name not in TicketChangeForm.Meta.fields
+    ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_sla_status(timezone.now())
@@ -427,19 +318,11 @@ class TicketAdmin(admin.ModelAdmin):
         return self.readonly_fields
 
     def get_inlines(self, request, obj):
-        return [] if obj is None else self.inlines
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = _with_actor(
-            TicketAddForm if obj is None else TicketChangeForm, request.user
-        )
-        return super().get_form(request, obj, change=change, **kwargs)
+        return [] if obj is None else super().get_inlines(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assignee":
-            from accounts.models import User
-
-            kwargs["queryset"] = User.objects.filter(is_staff=True, is_active=True)
+            kwargs["queryset"] = staff_users()
         if db_field.name == "category":
             kwargs["queryset"] = TicketCategory.objects.filter(is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -467,12 +350,6 @@ class TicketAdmin(admin.ModelAdmin):
         return f"{rest // 3600}h {rest % 3600 // 60}m"
 
     # Writes: always through the actions.
-
-    def save_model(self, request, obj, form, change) -> None:
-        ticket = form.update() if change else form.create()
-        # The admin continues with `obj` (log entry, redirect, inlines): make it the saved row.
-        obj.__dict__.update({k: v for k, v in ticket.__dict__.items() if k != "_state"})
-        obj._state.adding, obj._state.db = False, ticket._state.db
 
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is not Reply:
@@ -506,49 +383,6 @@ class TicketAdmin(admin.ModelAdmin):
         for ticket in queryset:
             actions.ticket_delete(ticket=ticket, actor=request.user)
 
-    # Transition buttons on the change form.
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/transition/",
-                self.admin_site.admin_view(self.transition_view),
-                name="tickets_ticket_transition",
-            ),
-            *super().get_urls(),
-        ]
-
-    def transition_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        ticket = get_object_or_404(Ticket, pk=pk)
-        if not self.has_change_permission(request, ticket):
-            return HttpResponse(status=403)
-        name = request.POST.get("transition", "")
-        try:
-            ticket = actions.ticket_transition(
-                ticket=ticket, name=name, actor=request.user, reason=request.POST.get("reason", "")
-            )
-        except DomainError as exc:
-            self.message_user(request, exc.detail, level=messages.ERROR)
-        else:
-            self.message_user(request, f"{ticket.number} is now {ticket.get_status_display()}.")
-        return HttpResponseRedirect(reverse("admin:tickets_ticket_change", args=[pk]))
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = dict(extra_context or {})
-        ticket = Ticket.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
-        if ticket is not None:
-            extra_context["transitions"] = [
-                (name, TRANSITION_LABELS[name])
-                for name in actions.TRANSITIONS
-                if can_proceed(getattr(ticket, name))
-            ]
-            extra_context["transition_url"] = reverse(
-                "admin:tickets_ticket_transition", args=[ticket.pk]
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
-
 
 # --- tables staff edit and read-only records ---------------------------------------------------
 
@@ -570,19 +404,8 @@ class TicketCategoryAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Reply)
-class ReplyAdmin(ReadOnlyAdmin):
+class ReplyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every reply across tickets; replies are written on the ticket (through ticket_reply)."""
 
     list_display = ["ticket", "author", "internal", "created_at"]
@@ -592,7 +415,7 @@ class ReplyAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TicketStatusChange)
-class TicketStatusChangeAdmin(ReadOnlyAdmin):
+class TicketStatusChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["subject", "from_status", "to_status", "changed_by", "changed_at"]
     list_filter = ["to_status", "transition"]
     search_fields = ["subject__number", "reason"]
@@ -600,7 +423,7 @@ class TicketStatusChangeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SlaBreach)
-class SlaBreachAdmin(ReadOnlyAdmin):
+class SlaBreachAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["ticket", "kind", "due_at", "recorded_at"]
     list_filter = ["kind", ("ticket__organization", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["ticket__number"]
@@ -608,7 +431,7 @@ class SlaBreachAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TicketDeletion)
-class TicketDeletionAdmin(ReadOnlyAdmin):
+class TicketDeletionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "title", "organization_id", "status", "deleted_by", "deleted_at"]
     list_filter = ["status"]
     search_fields = ["number", "title", "entitlement_code"]
