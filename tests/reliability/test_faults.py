@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import psycopg
 import pytest
 from django.db import connection
@@ -34,6 +37,25 @@ def _terminate(pid: int) -> None:
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
+@contextmanager
+def _connection_killed_after_saving(model) -> Iterator[list[int]]:
+    """Terminate this connection right after the first new `model` row is saved; yields the
+    list that receives the killed backend's pid (empty if the fault was never injected)."""
+    killed: list[int] = []
+    uid = f"fault-test-{model.__name__}"
+
+    def kill_after_save(sender, instance, created, **kwargs) -> None:
+        if created and not killed:
+            killed.append(connection.connection.info.backend_pid)
+            _terminate(killed[0])
+
+    post_save.connect(kill_after_save, sender=model, dispatch_uid=uid)
+    try:
+        yield killed
+    finally:
+        post_save.disconnect(dispatch_uid=uid, sender=model)
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_connection_killed_mid_request_is_a_503_envelope_and_leaves_no_partial_rows():
@@ -48,18 +70,8 @@ def test_connection_killed_mid_request_is_a_503_envelope_and_leaves_no_partial_r
         "title": "Half written",
         "description": "The database goes away after the ticket row is inserted.",
     }
-    killed: list[int] = []
-
-    def kill_after_insert(sender, instance, created, **kwargs) -> None:
-        if created and not killed:
-            killed.append(connection.connection.info.backend_pid)
-            _terminate(killed[0])
-
-    post_save.connect(kill_after_insert, sender=Ticket, dispatch_uid="fault-test")
-    try:
+    with _connection_killed_after_saving(Ticket) as killed:
         response = client.post(f"{API}/tickets", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
-    finally:
-        post_save.disconnect(dispatch_uid="fault-test", sender=Ticket)
 
     assert killed, "the hook did not run: the fault was not injected"
     assert response.status_code == 503, response.content
@@ -94,20 +106,10 @@ def test_connection_killed_during_a_transition_leaves_the_status_and_history_alo
     world = build_world()
     client = client_for(world.user("staff"), world.org)
     entitlement = world.env_entitlement
-    killed: list[int] = []
-
-    def kill_after_history(sender, instance, created, **kwargs) -> None:
-        if created and not killed:
-            killed.append(connection.connection.info.backend_pid)
-            _terminate(killed[0])
-
-    post_save.connect(kill_after_history, sender=EntitlementStatusChange, dispatch_uid="fault-2")
-    try:
+    with _connection_killed_after_saving(EntitlementStatusChange) as killed:
         response = client.post(
             f"{API}/entitlements/{entitlement.pk}/suspend", {"reason": "x"}, format="json"
         )
-    finally:
-        post_save.disconnect(dispatch_uid="fault-2", sender=EntitlementStatusChange)
     assert killed
     assert response.status_code == 503
     assert response.json()["errors"]["code"] == "SERVICE_UNAVAILABLE"
