@@ -41,7 +41,7 @@ class ChangeSerializer(serializers.Serializer):
 class HistoryEntrySerializer(StatusChangeSerializer):
     """A row of `?include=changes`: a transition (kind "status") or a change (kind "change")."""
 
-    kind = serializers.ChoiceField(choices=["status", "change"])
+    kind = serializers.ChoiceField(choices=["status", "change"], required=False)
     action = serializers.CharField(required=False)
     changes = serializers.DictField(child=serializers.ListField(), required=False)
 
