@@ -3,9 +3,12 @@
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 
 from config.keys import _generate_pair
 from tests.conftest import assert_envelope
@@ -97,3 +100,31 @@ def run_python(*args: str, env: dict, timeout: int = 120) -> subprocess.Complete
         timeout=timeout,
         check=False,
     )
+
+
+# --- threads ----------------------------------------------------------------------------------
+
+
+def race(n: int, work: Callable[[int], object]) -> list:
+    """Run work(0..n-1) in n threads released together (each on a connection of its own, closed
+    after); returns every result, in the order they finished."""
+    barrier = threading.Barrier(n)
+    results: list = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            result = work(i)
+            with lock:
+                results.append(result)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == n
+    return results

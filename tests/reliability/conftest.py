@@ -124,3 +124,9 @@ def world(db) -> World:
     User.objects.filter(pk=inactive.pk).update(is_active=False)
     world.objects["clients"] = clients
     return world
+
+
+@pytest.fixture
+def committed_world(transactional_db) -> World:
+    """The world committed for real: for tests whose threads or second connections must see it."""
+    return build_world()

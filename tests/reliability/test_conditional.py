@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from entitlements.models import Entitlement, EntitlementStatusChange
 from tests.conftest import API, client_for
+from tests.helpers import race
 from tickets.models import Ticket, TicketStatusChange
 
 # resource → (caller allowed to PATCH, world attribute, PATCH body, field changed)
@@ -112,35 +110,9 @@ def test_the_schema_documents_etag_if_match_and_412(anon, db):
     assert "Idempotency-Key" in {p["name"] for p in post["parameters"] if p["in"] == "header"}
 
 
-def _race(n: int, work) -> list:
-    barrier = threading.Barrier(n)
-    results: list = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            result = work(i)
-            with lock:
-                results.append(result)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(results) == n
-    return results
-
-
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_patches_with_one_etag_leave_exactly_one_winner():
-    from tests.reliability.conftest import build_world
-
-    world = build_world()
+def test_concurrent_patches_with_one_etag_leave_exactly_one_winner(committed_world):
+    world = committed_world
     staff = world.user("staff")
     url = f"{API}/tickets/{world.ticket.pk}"
     tag = client_for(staff, world.org).get(url)["ETag"]
@@ -151,18 +123,15 @@ def test_concurrent_patches_with_one_etag_leave_exactly_one_winner():
             url, {"title": f"Writer {i}"}, format="json", HTTP_IF_MATCH=tag
         ).status_code
 
-    statuses = _race(5, patch)
+    statuses = race(5, patch)
     assert sorted(statuses) == [200, 412, 412, 412, 412]
     assert Ticket.objects.get(pk=world.ticket.pk).title.startswith("Writer ")
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_transitions_leave_one_winner_and_one_history_row():
+def test_concurrent_transitions_leave_one_winner_and_one_history_row(committed_world):
     """Across apps: N staff resolve one ticket and suspend one entitlement at the same moment."""
-    from tests.reliability.conftest import build_world
-
-    world = build_world()
+    world = committed_world
     staff = world.user("staff")
     ticket_url = f"{API}/tickets/{world.ticket.pk}/resolve"
     entitlement_url = f"{API}/entitlements/{world.env_entitlement.pk}/suspend"
@@ -172,7 +141,7 @@ def test_concurrent_transitions_leave_one_winner_and_one_history_row():
         url = ticket_url if i % 2 else entitlement_url
         return url, client.post(url, {"reason": f"writer {i}"}, format="json").status_code
 
-    results = _race(8, act)
+    results = race(8, act)
     for url in (ticket_url, entitlement_url):
         statuses = sorted(status for u, status in results if u == url)
         assert statuses == [200, 409, 409, 409], (url, statuses)

@@ -57,11 +57,10 @@ def _connection_killed_after_saving(model) -> Iterator[list[int]]:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_connection_killed_mid_request_is_a_503_envelope_and_leaves_no_partial_rows():
-    from tests.reliability.conftest import build_world
-
-    world = build_world()
+def test_connection_killed_mid_request_is_a_503_envelope_and_leaves_no_partial_rows(
+    committed_world,
+):
+    world = committed_world
     client = client_for(world.member, world.org)
     tickets_before = Ticket.objects.count()
     history_before = TicketStatusChange.objects.count()
@@ -98,12 +97,10 @@ def test_connection_killed_mid_request_is_a_503_envelope_and_leaves_no_partial_r
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_connection_killed_during_a_transition_leaves_the_status_and_history_alone():
+def test_connection_killed_during_a_transition_leaves_the_status_and_history_alone(committed_world):
     from entitlements.models import Entitlement, EntitlementStatusChange
-    from tests.reliability.conftest import build_world
 
-    world = build_world()
+    world = committed_world
     client = client_for(world.user("staff"), world.org)
     entitlement = world.env_entitlement
     with _connection_killed_after_saving(EntitlementStatusChange) as killed:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import IdempotencyKey, Organization
@@ -16,6 +14,7 @@ from environments.models import Environment
 from services.models import Service
 from tests.conftest import API, client_for
 from tests.factories import EntitlementFactory
+from tests.helpers import race
 from tickets.models import Reply, Ticket
 
 KEY = "3f0c2f0e-6a1b-4c55-9a57-1d2c3b4a5e6f"
@@ -293,36 +292,20 @@ def test_purge_command_deletes_only_expired_keys(world, settings):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_requests_with_one_key_create_one_row():
-    from tests.reliability.conftest import build_world
-
-    world = build_world()
+def test_concurrent_requests_with_one_key_create_one_row(committed_world):
+    world = committed_world
     member = world.member
     url = f"{API}/tickets"
     body = {"entitlement_id": world.env_entitlement.pk, "title": "Race", "description": "D"}
     before = Ticket.objects.count()
     threads_n = 6
-    barrier = threading.Barrier(threads_n)
-    results: list[tuple[int, dict]] = []
-    lock = threading.Lock()
+    clients = [client_for(member, world.org) for _ in range(threads_n)]
 
-    def post() -> None:
-        try:
-            client = client_for(member, world.org)
-            barrier.wait(timeout=10)
-            response = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
-            with lock:
-                results.append((response.status_code, response.json()))
-        finally:
-            connection.close()
+    def post(i: int) -> tuple[int, dict]:
+        response = clients[i].post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
+        return response.status_code, response.json()
 
-    threads = [threading.Thread(target=post) for _ in range(threads_n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(results) == threads_n
+    results = race(threads_n, post)
     assert {status for status, _ in results} == {201}, results
     assert len({body["data"]["number"] for _, body in results}) == 1
     assert Ticket.objects.count() == before + 1
