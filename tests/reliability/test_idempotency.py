@@ -237,13 +237,27 @@ def test_a_refused_request_does_not_claim_the_key(world):
     assert not IdempotencyKey.objects.exists()
 
 
-def test_an_expired_key_may_be_used_again(world, settings):
+def _reply(world, message: str, key: str):
+    """The member replies on the world's ticket with Idempotency-Key `key`."""
+    return world.clients["member"].post(
+        f"{API}/tickets/{world.ticket.pk}/replies",
+        {"message": message},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+
+
+def _expire_keys(settings, **filters) -> None:
+    """A TTL of one hour, and the keys matching `filters` two hours old."""
     settings.IDEMPOTENCY_KEY_TTL = 3600
-    client = world.clients["member"]
-    url = f"{API}/tickets/{world.ticket.pk}/replies"
-    client.post(url, {"message": "x"}, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
-    IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(hours=2))
-    again = client.post(url, {"message": "y"}, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
+    old = timezone.now() - timedelta(hours=2)
+    IdempotencyKey.objects.filter(**filters).update(created_at=old)
+
+
+def test_an_expired_key_may_be_used_again(world, settings):
+    _reply(world, "x", KEY)
+    _expire_keys(settings)
+    again = _reply(world, "y", KEY)
     assert again.status_code == 201
     assert "Idempotent-Replayed" not in again
     assert Reply.objects.filter(ticket=world.ticket).count() == 2
@@ -251,12 +265,7 @@ def test_an_expired_key_may_be_used_again(world, settings):
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "has space", "tab\there", "é"])
 def test_a_malformed_key_is_422(world, key):
-    response = world.clients["member"].post(
-        f"{API}/tickets/{world.ticket.pk}/replies",
-        {"message": "x"},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY=key,
-    )
+    response = _reply(world, "x", key)
     assert response.status_code == 422
     assert not Reply.objects.filter(ticket=world.ticket).exists()
 
@@ -273,14 +282,9 @@ def test_purge_command_deletes_only_expired_keys(world, settings):
 
     from django.core.management import call_command
 
-    settings.IDEMPOTENCY_KEY_TTL = 3600
-    client = world.clients["member"]
-    url = f"{API}/tickets/{world.ticket.pk}/replies"
     for n in range(3):
-        client.post(url, {"message": str(n)}, format="json", HTTP_IDEMPOTENCY_KEY=f"k{n}")
-    IdempotencyKey.objects.filter(key__in=["k0", "k1"]).update(
-        created_at=timezone.now() - timedelta(hours=2)
-    )
+        _reply(world, str(n), f"k{n}")
+    _expire_keys(settings, key__in=["k0", "k1"])
     out = StringIO()
     call_command("purge_idempotency_keys", "--dry-run", stdout=out)
     assert "2" in out.getvalue()
