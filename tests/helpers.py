@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.keys import _generate_pair
-from tests.conftest import assert_envelope
+from tests.conftest import API, assert_envelope
 
 # The management form of an admin page's read-only history inline: no rows posted.
 NO_HISTORY_ROWS = {"history-TOTAL_FORMS": "0", "history-INITIAL_FORMS": "0"}
@@ -41,6 +41,15 @@ def assert_changelist_search_and_filters(client, changelist: str, shown, hidden,
     return response
 
 
+def assert_error(response, status: int, code: str) -> dict:
+    """A failure envelope with `status` and the error `code`; returns the body."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert_envelope(body, success=False)
+    assert body["errors"]["code"] == code
+    return body
+
+
 def created_data(response, message: str) -> dict:
     """The data of a 201 answer: success envelope with `message`."""
     assert response.status_code == 201, response.content
@@ -57,6 +66,17 @@ def validation_error_fields(response) -> dict:
     assert_envelope(body, success=False)
     assert body["errors"]["code"] == "VALIDATION_ERROR"
     return body["errors"]["fields"]
+
+
+def add_collaborator(client, org, body: dict):
+    """POST /organizations/{id}/collaborators."""
+    return client.post(f"{API}/organizations/{org.pk}/collaborators", body, format="json")
+
+
+def change_collaborator(client, org, membership, body: dict):
+    """PATCH /organizations/{id}/collaborators/{membership_id}."""
+    url = f"{API}/organizations/{org.pk}/collaborators/{membership.pk}"
+    return client.patch(url, body, format="json")
 
 
 # --- processes of their own ---------------------------------------------------------------

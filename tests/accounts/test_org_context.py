@@ -9,20 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership, Organization
-from tests.conftest import API, assert_envelope, client_for
+from tests.conftest import API, client_for
 from tests.factories import MembershipFactory
+from tests.helpers import assert_error, change_collaborator
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.accounts.urls")]
 
 PROBE = f"{API}/__test__/probe"
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert_envelope(body, success=False)
-    assert body["errors"]["code"] == code
-    return body
 
 
 def test_member_with_header_gets_the_context(member_api, org):
@@ -147,11 +140,7 @@ def test_a_demoted_member_loses_write_access_at_once(owner_api, member, org):
     member_api = client_for(member, org)  # a token issued while a member
     assert member_api.post(PROBE, {}, format="json").status_code == 409  # the probe's own rule
     membership = Membership.objects.get(user=member, organization=org)
-    response = owner_api.patch(
-        f"{API}/organizations/{org.pk}/collaborators/{membership.pk}",
-        {"role": "guest"},
-        format="json",
-    )
+    response = change_collaborator(owner_api, org, membership, {"role": "guest"})
     assert response.status_code == 200, response.content
     assert_error(member_api.post(PROBE, {}, format="json"), 403, "AUTHORIZATION_ERROR")
 

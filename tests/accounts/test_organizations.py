@@ -14,21 +14,13 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
 )
-from tests.helpers import created_data
+from tests.helpers import add_collaborator, assert_error, change_collaborator, created_data
 
 pytestmark = pytest.mark.django_db
 
 Role = Membership.Role
 VALID_CNPJ = "11.222.333/0001-81"
 OTHER_VALID_CNPJ = "11444777000161"
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert_envelope(body, success=False)
-    assert body["errors"]["code"] == code
-    return body
 
 
 # --- the matrix ---------------------------------------------------------------------------
@@ -308,52 +300,40 @@ def test_collaborator_shape_and_listing(owner_api, owner, member, org):
 
 
 def test_add_collaborator_existing_member_is_409(owner_api, member, org):
-    response = owner_api.post(
-        f"{API}/organizations/{org.pk}/collaborators", {"email": member.email}, format="json"
-    )
+    response = add_collaborator(owner_api, org, {"email": member.email})
     assert_error(response, 409, "CONFLICT")
 
 
 def test_add_collaborator_unknown_email_is_404(owner_api, org):
-    response = owner_api.post(
-        f"{API}/organizations/{org.pk}/collaborators",
-        {"email": "nobody@example.com"},
-        format="json",
-    )
+    response = add_collaborator(owner_api, org, {"email": "nobody@example.com"})
     assert_error(response, 404, "NOT_FOUND")
 
 
 def test_add_collaborator_inactive_user_is_404(owner_api, org):
     ghost = UserFactory(is_active=False)
-    response = owner_api.post(
-        f"{API}/organizations/{org.pk}/collaborators", {"email": ghost.email}, format="json"
-    )
+    response = add_collaborator(owner_api, org, {"email": ghost.email})
     assert_error(response, 404, "NOT_FOUND")
 
 
 def test_add_collaborator_validates_role_and_scopes(owner_api, org):
     newcomer = UserFactory()
-    response = owner_api.post(
-        f"{API}/organizations/{org.pk}/collaborators",
+    response = add_collaborator(
+        owner_api,
+        org,
         {"email": newcomer.email, "role": "emperor", "scopes": ["tickets", "everything"]},
-        format="json",
     )
     body = assert_error(response, 422, "VALIDATION_ERROR")
     assert set(body["errors"]["fields"]) == {"role", "scopes"}
-    not_a_list = owner_api.post(
-        f"{API}/organizations/{org.pk}/collaborators",
-        {"email": newcomer.email, "scopes": "tickets"},
-        format="json",
-    )
+    not_a_list = add_collaborator(owner_api, org, {"email": newcomer.email, "scopes": "tickets"})
     assert_error(not_a_list, 422, "VALIDATION_ERROR")
 
 
 def test_add_collaborator_email_is_case_insensitive(owner_api, org):
     newcomer = UserFactory(email="mixed.case@example.com")
-    response = owner_api.post(
-        f"{API}/organizations/{org.pk}/collaborators",
+    response = add_collaborator(
+        owner_api,
+        org,
         {"email": "Mixed.Case@Example.COM", "role": "guest", "scopes": ["tickets", "tickets"]},
-        format="json",
     )
     assert response.status_code == 201, response.content
     assert response.json()["data"]["user_id"] == newcomer.pk
@@ -363,17 +343,9 @@ def test_add_collaborator_email_is_case_insensitive(owner_api, org):
 def test_admin_cannot_grant_a_role_above_their_own(org, admin_user, owner):
     client = client_for(admin_user)
     newcomer = UserFactory()
-    response = client.post(
-        f"{API}/organizations/{org.pk}/collaborators",
-        {"email": newcomer.email, "role": "owner"},
-        format="json",
-    )
+    response = add_collaborator(client, org, {"email": newcomer.email, "role": "owner"})
     assert_error(response, 403, "AUTHORIZATION_ERROR")
-    equal = client.post(
-        f"{API}/organizations/{org.pk}/collaborators",
-        {"email": newcomer.email, "role": "admin"},
-        format="json",
-    )
+    equal = add_collaborator(client, org, {"email": newcomer.email, "role": "admin"})
     assert equal.status_code == 201
 
 
@@ -381,28 +353,16 @@ def test_admin_cannot_promote_to_owner_or_touch_the_owner(org, admin_user, owner
     client = client_for(admin_user)
     member_ms = Membership.objects.get(user=member, organization=org)
     owner_ms = Membership.objects.get(user=owner, organization=org)
-    promote = client.patch(
-        f"{API}/organizations/{org.pk}/collaborators/{member_ms.pk}",
-        {"role": "owner"},
-        format="json",
-    )
+    promote = change_collaborator(client, org, member_ms, {"role": "owner"})
     assert_error(promote, 403, "AUTHORIZATION_ERROR")
-    touch = client.patch(
-        f"{API}/organizations/{org.pk}/collaborators/{owner_ms.pk}",
-        {"scopes": []},
-        format="json",
-    )
+    touch = change_collaborator(client, org, owner_ms, {"scopes": []})
     assert_error(touch, 403, "AUTHORIZATION_ERROR")
     assert Membership.objects.get(pk=owner_ms.pk).role == Role.OWNER
 
 
 def test_owner_cannot_add_a_second_owner(owner_api, org):
     newcomer = UserFactory()
-    response = owner_api.post(
-        f"{API}/organizations/{org.pk}/collaborators",
-        {"email": newcomer.email, "role": "owner"},
-        format="json",
-    )
+    response = add_collaborator(owner_api, org, {"email": newcomer.email, "role": "owner"})
     assert_error(response, 409, "CONFLICT")
     assert Membership.objects.filter(organization=org, role=Role.OWNER).count() == 1
 
@@ -419,11 +379,7 @@ def test_the_owner_cannot_be_removed(org, owner, admin_user, staff, who):
 
 def test_owner_cannot_demote_themselves(owner_api, owner, org):
     owner_ms = Membership.objects.get(user=owner, organization=org)
-    response = owner_api.patch(
-        f"{API}/organizations/{org.pk}/collaborators/{owner_ms.pk}",
-        {"role": "admin"},
-        format="json",
-    )
+    response = change_collaborator(owner_api, org, owner_ms, {"role": "admin"})
     assert_error(response, 409, "CONFLICT")
     assert Membership.objects.get(pk=owner_ms.pk).role == Role.OWNER
 
@@ -432,11 +388,7 @@ def test_owner_cannot_demote_themselves(owner_api, owner, org):
 def test_ownership_transfer_keeps_exactly_one_owner(org, owner, member, staff, by):
     client = client_for(owner if by == "owner" else staff)
     member_ms = Membership.objects.get(user=member, organization=org)
-    response = client.patch(
-        f"{API}/organizations/{org.pk}/collaborators/{member_ms.pk}",
-        {"role": "owner"},
-        format="json",
-    )
+    response = change_collaborator(client, org, member_ms, {"role": "owner"})
     assert response.status_code == 200, response.content
     assert response.json()["data"]["role"] == "owner"
     owners = Membership.objects.filter(organization=org, role=Role.OWNER)
@@ -472,11 +424,7 @@ def test_two_concurrent_transfers_leave_exactly_one_owner():
         try:
             client = client_for(owner)
             barrier.wait(timeout=10)
-            response = client.patch(
-                f"{API}/organizations/{org.pk}/collaborators/{membership.pk}",
-                {"role": "owner"},
-                format="json",
-            )
+            response = change_collaborator(client, org, membership, {"role": "owner"})
             statuses.append(response.status_code)
         finally:
             connection.close()
@@ -497,10 +445,8 @@ def test_a_removed_member_can_be_added_again(owner_api, member, org):
         owner_api.delete(f"{API}/organizations/{org.pk}/collaborators/{membership.pk}").status_code
         == 200
     )
-    again = owner_api.post(
-        f"{API}/organizations/{org.pk}/collaborators",
-        {"email": member.email, "role": "guest", "scopes": ["tickets"]},
-        format="json",
+    again = add_collaborator(
+        owner_api, org, {"email": member.email, "role": "guest", "scopes": ["tickets"]}
     )
     assert again.status_code == 201, again.content
     assert again.json()["data"]["role"] == "guest"
