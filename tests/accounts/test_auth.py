@@ -11,6 +11,16 @@ from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, Us
 pytestmark = pytest.mark.django_db
 
 
+def refresh(client, token: str):
+    """POST /auth/refresh with `token` as the refresh token."""
+    return client.post(f"{API}/auth/refresh", {"refresh_token": token}, format="json")
+
+
+def logout(client, token: str):
+    """POST /auth/logout revoking the refresh `token`."""
+    return client.post(f"{API}/auth/logout", {"refresh_token": token}, format="json")
+
+
 # --- register -----------------------------------------------------------------------------
 
 
@@ -108,9 +118,9 @@ def test_login_shape_and_claims(login, org):
     assert claims["company"] is None
     assert claims["exp"] - claims["iat"] == 24 * 3600
     assert jwt.get_unverified_header(data["access_token"])["alg"] == "RS256"
-    refresh = decode(data["refresh_token"])
-    assert refresh["token_type"] == "refresh"
-    assert refresh["exp"] - refresh["iat"] == 7 * 24 * 3600
+    refresh_claims = decode(data["refresh_token"])
+    assert refresh_claims["token_type"] == "refresh"
+    assert refresh_claims["exp"] - refresh_claims["iat"] == 7 * 24 * 3600
 
 
 def test_login_records_last_login(login, member):
@@ -228,9 +238,7 @@ def test_me_without_token_is_401(anon):
 
 def test_refresh_rotates_and_keeps_the_organization(login, member, org):
     first = login(member, organization_id=org.pk)
-    response = bearer("").post(
-        f"{API}/auth/refresh", {"refresh_token": first["refresh_token"]}, format="json"
-    )
+    response = refresh(bearer(""), first["refresh_token"])
     assert response.status_code == 200, response.content
     pair = response.json()["data"]
     assert set(pair) == {"access_token", "refresh_token", "token_type", "expires_in"}
@@ -244,15 +252,8 @@ def test_refresh_rotates_and_keeps_the_organization(login, member, org):
 
 def test_refresh_token_reuse_is_401(anon, login, member):
     first = login(member)
-    assert (
-        anon.post(
-            f"{API}/auth/refresh", {"refresh_token": first["refresh_token"]}, format="json"
-        ).status_code
-        == 200
-    )
-    again = anon.post(
-        f"{API}/auth/refresh", {"refresh_token": first["refresh_token"]}, format="json"
-    )
+    assert refresh(anon, first["refresh_token"]).status_code == 200
+    again = refresh(anon, first["refresh_token"])
     assert again.status_code == 401
     assert_envelope(again.json(), success=False)
     assert again.json()["errors"]["code"] == "AUTHENTICATION_ERROR"
@@ -260,14 +261,14 @@ def test_refresh_token_reuse_is_401(anon, login, member):
 
 def test_refresh_with_access_token_is_401(anon, login, member):
     access = login(member)["access_token"]
-    response = anon.post(f"{API}/auth/refresh", {"refresh_token": access}, format="json")
+    response = refresh(anon, access)
     assert response.status_code == 401
     assert response.json()["errors"]["code"] == "AUTHENTICATION_ERROR"
 
 
 @pytest.mark.parametrize("value", ["garbage", "a.b.c", ""])
 def test_refresh_with_garbage_is_4xx(anon, value):
-    response = anon.post(f"{API}/auth/refresh", {"refresh_token": value}, format="json")
+    response = refresh(anon, value)
     assert response.status_code == (422 if value == "" else 401)
     assert_envelope(response.json(), success=False)
 
@@ -275,9 +276,7 @@ def test_refresh_with_garbage_is_4xx(anon, value):
 def test_refresh_of_membership_lost_since_login_drops_the_claims(anon, login, member, org):
     first = login(member, organization_id=org.pk)
     Membership.objects.filter(user=member).delete()
-    response = anon.post(
-        f"{API}/auth/refresh", {"refresh_token": first["refresh_token"]}, format="json"
-    )
+    response = refresh(anon, first["refresh_token"])
     assert response.status_code == 200
     claims = decode(response.json()["data"]["access_token"])
     assert claims["roles"] == []
@@ -290,46 +289,29 @@ def test_refresh_of_membership_lost_since_login_drops_the_claims(anon, login, me
 def test_logout_revokes_the_refresh_token(anon, login, member):
     data = login(member)
     client = bearer(data["access_token"])
-    response = client.post(
-        f"{API}/auth/logout", {"refresh_token": data["refresh_token"]}, format="json"
-    )
+    response = logout(client, data["refresh_token"])
     assert response.status_code == 200
     assert_envelope(response.json(), success=True)
-    refused = anon.post(
-        f"{API}/auth/refresh", {"refresh_token": data["refresh_token"]}, format="json"
-    )
+    refused = refresh(anon, data["refresh_token"])
     assert refused.status_code == 401
-    twice = client.post(
-        f"{API}/auth/logout", {"refresh_token": data["refresh_token"]}, format="json"
-    )
+    twice = logout(client, data["refresh_token"])
     assert twice.status_code == 401
 
 
 def test_logout_needs_authentication(anon, login, member):
     data = login(member)
-    response = anon.post(
-        f"{API}/auth/logout", {"refresh_token": data["refresh_token"]}, format="json"
-    )
+    response = logout(anon, data["refresh_token"])
     assert response.status_code == 401
-    still_valid = anon.post(
-        f"{API}/auth/refresh", {"refresh_token": data["refresh_token"]}, format="json"
-    )
+    still_valid = refresh(anon, data["refresh_token"])
     assert still_valid.status_code == 200
 
 
 def test_logout_cannot_revoke_someone_elses_token(anon, login, member, owner):
     victim = login(owner)
     attacker = login(member)
-    response = bearer(attacker["access_token"]).post(
-        f"{API}/auth/logout", {"refresh_token": victim["refresh_token"]}, format="json"
-    )
+    response = logout(bearer(attacker["access_token"]), victim["refresh_token"])
     assert response.status_code in (401, 403)
-    assert (
-        anon.post(
-            f"{API}/auth/refresh", {"refresh_token": victim["refresh_token"]}, format="json"
-        ).status_code
-        == 200
-    )
+    assert refresh(anon, victim["refresh_token"]).status_code == 200
 
 
 # --- deactivated users --------------------------------------------------------------------
@@ -350,11 +332,9 @@ def test_deactivated_user_token_stops_working_and_cannot_login_or_refresh(anon, 
         f"{API}/auth/login", {"email": user.email, "password": PASSWORD}, format="json"
     )
     assert relogin.status_code == 401
-    refresh = anon.post(
-        f"{API}/auth/refresh", {"refresh_token": data["refresh_token"]}, format="json"
-    )
-    assert refresh.status_code == 401
-    assert refresh.json()["errors"]["code"] == "AUTHENTICATION_ERROR"
+    refreshed = refresh(anon, data["refresh_token"])
+    assert refreshed.status_code == 401
+    assert refreshed.json()["errors"]["code"] == "AUTHENTICATION_ERROR"
 
 
 def test_deleted_user_token_is_401(login):
