@@ -92,17 +92,31 @@ class LicenseFactory(DjangoModelFactory):
     entitlement = factory.SubFactory(EntitlementFactory, entitlement_class="PLG")
 
 
-class ContractFactory(DjangoModelFactory):
+class OnEntitlementFactory(DjangoModelFactory):
+    """A row on an entitlement of its class (`entitlement_class`, ENV unless the factory says
+    otherwise); it belongs to the entitlement's organization."""
+
+    class Meta:
+        abstract = True
+
+    class Params:
+        entitlement_class = "ENV"
+
+    entitlement = factory.SubFactory(
+        EntitlementFactory, entitlement_class=factory.SelfAttribute("..entitlement_class")
+    )
+    organization = factory.SelfAttribute("entitlement.organization")
+
+
+class ContractFactory(OnEntitlementFactory):
     class Meta:
         model = Contract
 
     title = factory.Sequence(lambda n: f"Contract {n}")
     start_date = factory.Faker("date_object")
-    entitlement = factory.SubFactory(EntitlementFactory)
-    organization = factory.SelfAttribute("entitlement.organization")
 
 
-class EnvironmentFactory(DjangoModelFactory):
+class EnvironmentFactory(OnEntitlementFactory):
     class Meta:
         model = Environment
 
@@ -110,19 +124,18 @@ class EnvironmentFactory(DjangoModelFactory):
     platform = "moodle"
     environment_type = "production"
     url = factory.Sequence(lambda n: f"https://lms{n}.example.com")
-    entitlement = factory.SubFactory(EntitlementFactory, entitlement_class="ENV")
-    organization = factory.SelfAttribute("entitlement.organization")
     status = Environment.Status.ACTIVE
 
 
-class ServiceFactory(DjangoModelFactory):
+class ServiceFactory(OnEntitlementFactory):
     class Meta:
         model = Service
 
+    class Params:
+        entitlement_class = "SVC"
+
     name = factory.Sequence(lambda n: f"Project {n}")
     lifecycle = "project"
-    entitlement = factory.SubFactory(EntitlementFactory, entitlement_class="SVC")
-    organization = factory.SelfAttribute("entitlement.organization")
     status = Service.Status.IN_PROGRESS
 
 
