@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from accounts.models import Company, Organization, OrgOwnedModel
 from config.fsm import StatusChange
+from config.models import LifecycleModel, list_indexes
 
 WIN_BACK_DAYS = 90
 
@@ -49,7 +50,7 @@ def one_year_after(moment: datetime) -> datetime:
         return moment.replace(year=moment.year + 1, day=28)
 
 
-class Entitlement(ConcurrentTransitionMixin, OrgOwnedModel):
+class Entitlement(LifecycleModel):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         SUSPENDED = "suspended", "Suspended"
@@ -82,20 +83,14 @@ class Entitlement(ConcurrentTransitionMixin, OrgOwnedModel):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(LifecycleModel.Meta):
         indexes = [
-            models.Index(fields=["organization", "-created_at", "-id"], name="ent_org_created"),
-            models.Index(fields=["organization", "status"], name="ent_org_status"),
-            models.Index(fields=["organization", "entitlement_class"], name="ent_org_class"),
+            *list_indexes("ent", {"status": "status", "class": "entitlement_class"}),
             models.Index(fields=["status", "expires_at"], name="ent_status_expires"),
             models.Index(fields=["company"], name="ent_company"),
             models.Index(fields=["product_name"], name="ent_product"),
-            # Staff list every organization at once: the same filters and orderings unprefixed.
-            models.Index(fields=["-created_at", "-id"], name="ent_created"),
+            # Staff list every organization at once: the same filters unprefixed.
             models.Index(fields=["entitlement_class"], name="ent_class"),
             models.Index(fields=["expires_at"], name="ent_expires"),
         ]
@@ -152,6 +147,20 @@ class EntitlementStatusChange(StatusChange):
 
     class Meta(StatusChange.Meta):
         indexes = [models.Index(fields=["subject", "changed_at"], name="ent_history_subject")]
+
+
+class EntitlementRecord(LifecycleModel):
+    """A named record an organization holds under one of its entitlements: an environment, a
+    service. The subclass adds its link to the entitlement, its status and its transitions."""
+
+    name = models.CharField(max_length=200)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta(LifecycleModel.Meta):
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Order(OrgOwnedModel):

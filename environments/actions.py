@@ -4,7 +4,8 @@ Lifecycle (SPEC §3): provisioning → active (`activate`); active ⇄ maintenan
 (`start_maintenance`, `end_maintenance`); active/maintenance → suspended (`suspend`);
 suspended → active (`reactivate`); any non-terminal → decommissioned (`decommission`, terminal).
 An environment only becomes active (activate, end_maintenance, reactivate) while its entitlement
-is active, so staff cannot re-open access the entitlement has closed.
+is active, so staff cannot re-open access the entitlement has closed. Only staff (or the system,
+`actor=None`) create, edit and move environments; edits are audited (entitlements.records).
 
 Cascade rules, `entitlement_changed()`, run by entitlements.actions inside the entitlement's own
 transaction, after its history row:
@@ -23,79 +24,47 @@ Each step writes the environment's own history row, with a reason such as
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 from django_fsm import can_proceed
 
 from accounts.models import User
-from config.errors import Invalid
-from config.fsm import record_change, run_transition
 from entitlements.models import Entitlement, EntitlementClass
+from entitlements.records import RecordKind
 from environments import errors
-from environments.models import Environment, EnvironmentStatusChange
+from environments.models import Environment
 
 Status = Environment.Status
 
-# Fields staff may set on create and change later (not the entitlement, organization or status).
-EDITABLE_FIELDS = frozenset(
-    {
-        "name",
-        "platform",
-        "environment_type",
-        "url",
-        "metadata",
-        "platform_version",
-        "admin_url",
-        "hosting_provider",
-        "region",
-        "backup_schedule",
-        "backup_retention_days",
-        "health",
-    }
+# What a hosting team keeps up to date about an environment (the API's detail shows them last).
+OPERATIONAL_FIELDS = (
+    "platform_version",
+    "admin_url",
+    "hosting_provider",
+    "region",
+    "backup_schedule",
+    "backup_retention_days",
+    "health",
 )
-_CHOICES = {
-    "platform": Environment.Platform.values,
-    "environment_type": Environment.Type.values,
-    "health": Environment.Health.values,
-}
-
-
-def _check_fields(fields: dict[str, Any]) -> None:
-    unknown = set(fields) - EDITABLE_FIELDS
-    if unknown:
-        raise Invalid(f"Unknown environment field(s): {', '.join(sorted(unknown))}.")
-    for name, allowed in _CHOICES.items():
-        if name in fields and fields[name] not in allowed:
-            raise Invalid(f"{name} must be one of: {', '.join(allowed)}.", field=name)
-    if "metadata" in fields and not isinstance(fields["metadata"], dict):
-        raise Invalid("metadata must be a JSON object.", field="metadata")
+KIND = RecordKind(
+    model=Environment,
+    reasons=errors.Reason,
+    entitlement_class=EntitlementClass.ENV,
+    not_of_class=errors.NotAnEnvEntitlement,
+    standalone=errors.StandaloneEntitlement,
+    # Set on create and changed later (never the entitlement, organization or status).
+    editable=("name", "platform", "environment_type", "url", "metadata", *OPERATIONAL_FIELDS),
+    active_rule="environments are created only for active entitlements",
+    one_per_entitlement=errors.EnvironmentAlreadyExists,
+)
+EDITABLE_FIELDS = frozenset(KIND.editable)
 
 
 def check_entitlement_for_environment(entitlement: Entitlement) -> None:
     """An environment needs an active ENV entitlement of an organization that has none yet."""
-    if entitlement.entitlement_class != EntitlementClass.ENV:
-        raise errors.NotAnEnvEntitlement(
-            f"Environments belong to ENV-class entitlements; {entitlement.code} is "
-            f"{entitlement.entitlement_class}.",
-            field="entitlement_id",
-        )
-    if entitlement.organization_id is None:
-        raise errors.StandaloneEntitlement(
-            f"Entitlement {entitlement.code} has no organization; an environment takes its "
-            "organization from its entitlement.",
-            field="entitlement_id",
-        )
-    if Environment.objects.filter(entitlement_id=entitlement.pk).exists():
-        raise errors.EnvironmentAlreadyExists(
-            f"Entitlement {entitlement.code} already has an environment (one per entitlement)."
-        )
-    if entitlement.status != Entitlement.Status.ACTIVE:
-        raise errors.EntitlementNotActive(
-            f"Entitlement {entitlement.code} is '{entitlement.status}'; environments are created "
-            "only for active entitlements.",
-            reason=errors.Reason.ENTITLEMENT_NOT_ACTIVE,
-        )
+    KIND.check_entitlement(entitlement)
 
 
 def check_environment_editable(environment: Environment) -> None:
@@ -104,6 +73,12 @@ def check_environment_editable(environment: Environment) -> None:
         raise errors.EnvironmentDecommissioned(
             f"Environment {environment.pk} is '{environment.status}'; it can no longer change."
         )
+
+
+def check_environment_update(environment: Environment, fields: dict[str, Any]) -> None:
+    """Editable fields with valid values, on an environment that is not decommissioned."""
+    KIND.check_fields(fields)
+    check_environment_editable(environment)
 
 
 @transaction.atomic
@@ -118,24 +93,9 @@ def environment_create(
     **details: Any,
 ) -> Environment:
     """Provision the one environment of an active ENV entitlement, in its organization."""
-    # The entitlement lock queues concurrent creations; the one-to-one column is the backstop.
-    entitlement = Entitlement.objects.select_for_update().get(pk=entitlement.pk)
-    check_entitlement_for_environment(entitlement)
+    # The one-to-one column backs up the entitlement lock KIND.create takes.
     fields = {"name": name, "platform": platform, "environment_type": environment_type, **details}
-    _check_fields(fields)
-    environment = Environment.objects.create(
-        entitlement=entitlement, organization_id=entitlement.organization_id, **fields
-    )
-    record_change(
-        EnvironmentStatusChange,
-        environment,
-        from_status=None,
-        to_status=environment.status,
-        actor=actor,
-        transition="create",
-        reason=reason,
-    )
-    return environment
+    return KIND.create(actor=actor, entitlement=entitlement, fields=fields, reason=reason)
 
 
 @transaction.atomic
@@ -143,21 +103,7 @@ def environment_update(
     *, environment: Environment, actor: User | None, **fields: Any
 ) -> Environment:
     """Change an environment's details (never its status, entitlement or organization)."""
-    _check_fields(fields)
-    locked = Environment.objects.select_for_update().get(pk=environment.pk)
-    check_environment_editable(locked)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    if fields:
-        locked.save(update_fields=[*fields, "updated_at"])
-    return locked
-
-
-def _set_suspended_manually(value: bool) -> Callable[[Environment], None]:
-    def apply(environment: Environment) -> None:
-        environment.suspended_manually = value
-
-    return apply
+    return KIND.update(environment, actor=actor, fields=fields, check=check_environment_update)
 
 
 def _transition(
@@ -169,16 +115,12 @@ def _transition(
     notes: str = "",
     suspended_manually: bool = False,
 ) -> Environment:
-    return run_transition(
-        environment,
-        name,
-        actor=actor,
-        history_model=EnvironmentStatusChange,
-        reasons=errors.Reason,
-        reason=reason,
-        notes=notes,
-        before_save=_set_suspended_manually(suspended_manually),
-    )
+    """Every move records whether staff suspended the environment by hand (only `suspend`)."""
+
+    def mark(locked: Environment) -> None:
+        locked.suspended_manually = suspended_manually
+
+    return KIND.run(environment, name, actor=actor, reason=reason, notes=notes, before_save=mark)
 
 
 def _checked_transition(
@@ -198,57 +140,26 @@ def _checked_transition(
     return _transition(current, name, actor=actor, reason=reason, notes=notes)
 
 
-@transaction.atomic
-def environment_activate(
-    *, environment: Environment, actor: User | None, reason: str = "", notes: str = ""
-) -> Environment:
-    """Provisioning → active, once its entitlement is active."""
-    return _checked_transition(environment, "activate", actor=actor, reason=reason, notes=notes)
-
-
-@transaction.atomic
-def environment_start_maintenance(
-    *, environment: Environment, actor: User | None, reason: str = "", notes: str = ""
-) -> Environment:
-    """Active → maintenance."""
-    return _transition(environment, "start_maintenance", actor=actor, reason=reason, notes=notes)
-
-
-@transaction.atomic
-def environment_end_maintenance(
-    *, environment: Environment, actor: User | None, reason: str = "", notes: str = ""
-) -> Environment:
-    """Maintenance → active, while its entitlement is active."""
-    return _checked_transition(
-        environment, "end_maintenance", actor=actor, reason=reason, notes=notes
-    )
-
-
-@transaction.atomic
-def environment_suspend(
-    *, environment: Environment, actor: User | None, reason: str = "", notes: str = ""
-) -> Environment:
-    """Active/maintenance → suspended by staff; an entitlement coming back does not lift it."""
-    return _transition(
-        environment, "suspend", actor=actor, reason=reason, notes=notes, suspended_manually=True
-    )
-
-
-@transaction.atomic
-def environment_reactivate(
-    *, environment: Environment, actor: User | None, reason: str = "", notes: str = ""
-) -> Environment:
-    """Suspended → active, while its entitlement is active."""
-    return _checked_transition(environment, "reactivate", actor=actor, reason=reason, notes=notes)
-
-
-@transaction.atomic
-def environment_decommission(
-    *, environment: Environment, actor: User | None, reason: str = "", notes: str = ""
-) -> Environment:
-    """Any non-terminal status → decommissioned, for good."""
-    return _transition(environment, "decommission", actor=actor, reason=reason, notes=notes)
-
+environment_activate = KIND.transition(
+    "activate", "Provisioning → active, once its entitlement is active.", _checked_transition
+)
+environment_start_maintenance = KIND.transition(
+    "start_maintenance", "Active → maintenance.", _transition
+)
+environment_end_maintenance = KIND.transition(
+    "end_maintenance", "Maintenance → active, while its entitlement is active.", _checked_transition
+)
+environment_suspend = KIND.transition(
+    "suspend",
+    "Active/maintenance → suspended by staff; an entitlement coming back does not lift it.",
+    partial(_transition, suspended_manually=True),
+)
+environment_reactivate = KIND.transition(
+    "reactivate", "Suspended → active, while its entitlement is active.", _checked_transition
+)
+environment_decommission = KIND.transition(
+    "decommission", "Any non-terminal status → decommissioned, for good.", _transition
+)
 
 # The API's and the admin's transition names (hyphenated in URLs) → the action that runs them.
 TRANSITIONS: dict[str, Callable[..., Environment]] = {

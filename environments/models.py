@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
-from accounts.models import Organization, OrgOwnedModel
+from accounts.models import Organization
 from config.fsm import StatusChange
-from entitlements.models import Entitlement
+from config.models import list_indexes
+from entitlements.models import Entitlement, EntitlementRecord
 
 
-class Environment(ConcurrentTransitionMixin, OrgOwnedModel):
+class Environment(EntitlementRecord):
     class Status(models.TextChoices):
         PROVISIONING = "provisioning", "Provisioning"
         ACTIVE = "active", "Active"
@@ -37,7 +38,6 @@ class Environment(ConcurrentTransitionMixin, OrgOwnedModel):
 
     NON_TERMINAL = [Status.PROVISIONING, Status.ACTIVE, Status.MAINTENANCE, Status.SUSPENDED]
 
-    name = models.CharField(max_length=200)
     status = FSMField(
         max_length=20, choices=Status.choices, default=Status.PROVISIONING, protected=True
     )
@@ -52,7 +52,6 @@ class Environment(ConcurrentTransitionMixin, OrgOwnedModel):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="environments"
     )
-    metadata = models.JSONField(default=dict, blank=True)
     platform_version = models.CharField(max_length=40, blank=True)
     admin_url = models.URLField(blank=True)
     hosting_provider = models.CharField(max_length=80, blank=True)
@@ -63,23 +62,15 @@ class Environment(ConcurrentTransitionMixin, OrgOwnedModel):
     # True when staff suspended the environment by hand: an entitlement coming back to active
     # does not undo that (see environments.actions.entitlement_changed).
     suspended_manually = models.BooleanField(default=False, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(EntitlementRecord.Meta):
         indexes = [
-            models.Index(fields=["organization", "-created_at", "-id"], name="env_org_created"),
-            models.Index(fields=["organization", "status"], name="env_org_status"),
-            models.Index(fields=["organization", "platform"], name="env_org_platform"),
-            models.Index(fields=["organization", "environment_type"], name="env_org_type"),
-            # Staff list every organization at once (no header): sorted and filtered without org.
-            models.Index(fields=["-created_at", "-id"], name="env_created"),
+            *list_indexes(
+                "env", {"status": "status", "platform": "platform", "type": "environment_type"}
+            ),
+            # Staff list every organization at once (no header): filtered without org.
             models.Index(fields=["status", "-created_at"], name="env_status"),
         ]
-
-    def __str__(self) -> str:
-        return self.name
 
     @transition(field=status, source=Status.PROVISIONING, target=Status.ACTIVE)
     def activate(self) -> None:

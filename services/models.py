@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
-from accounts.models import Organization, OrgOwnedModel
+from accounts.models import Organization
 from config.fsm import StatusChange
-from entitlements.models import Entitlement
+from config.models import list_indexes
+from entitlements.models import Entitlement, EntitlementRecord
 
 
 def is_project(service: Service) -> bool:
@@ -20,7 +21,7 @@ def is_ongoing(service: Service) -> bool:
     return service.lifecycle == Service.Lifecycle.ONGOING
 
 
-class Service(ConcurrentTransitionMixin, OrgOwnedModel):
+class Service(EntitlementRecord):
     class Status(models.TextChoices):
         PROPOSAL = "proposal", "Proposal"
         APPROVED = "approved", "Approved"
@@ -48,7 +49,6 @@ class Service(ConcurrentTransitionMixin, OrgOwnedModel):
         Status.DELIVERED,
     ]
 
-    name = models.CharField(max_length=200)
     status = FSMField(
         max_length=20, choices=Status.choices, default=Status.PROPOSAL, protected=True
     )
@@ -60,7 +60,6 @@ class Service(ConcurrentTransitionMixin, OrgOwnedModel):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="services"
     )
-    metadata = models.JSONField(default=dict, blank=True)
     category = models.CharField(max_length=80, blank=True)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     start_date = models.DateField(null=True, blank=True)
@@ -71,22 +70,13 @@ class Service(ConcurrentTransitionMixin, OrgOwnedModel):
         on_delete=models.SET_NULL,
         related_name="assigned_services",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(EntitlementRecord.Meta):
         indexes = [
-            models.Index(fields=["organization", "-created_at", "-id"], name="svc_org_created"),
-            models.Index(fields=["organization", "status"], name="svc_org_status"),
-            models.Index(fields=["organization", "lifecycle"], name="svc_org_lifecycle"),
-            # Staff list every organization at once (no header): sorted and filtered without org.
-            models.Index(fields=["-created_at", "-id"], name="svc_created"),
+            *list_indexes("svc", {"status": "status", "lifecycle": "lifecycle"}),
+            # Staff list every organization at once (no header): filtered without org.
             models.Index(fields=["status", "-created_at"], name="svc_status"),
         ]
-
-    def __str__(self) -> str:
-        return self.name
 
     @transition(field=status, source=Status.PROPOSAL, target=Status.APPROVED)
     def approve(self) -> None:

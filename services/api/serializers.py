@@ -2,35 +2,27 @@
 
 from rest_framework import serializers
 
-from accounts.models import Organization, User
+from accounts.models import User
 from config import history
-from config.serializers import RefusedFieldsMixin
-from entitlements.models import Entitlement
+from entitlements.api.records import (
+    EntitlementInput,
+    RecordInput,
+    RecordSerializer,
+    input_fields,
+    list_fields,
+)
+from services import actions
 from services.models import Service
 
-LIST_FIELDS = [
-    "id",
-    "name",
-    "status",
-    "lifecycle",
-    "entitlement_id",
-    "entitlement_code",
-    "organization_id",
-    "created_at",
-]
+LIST_FIELDS = list_fields("lifecycle")
 
 
-class ServiceSerializer(serializers.ModelSerializer):
+class ServiceSerializer(RecordSerializer):
     """The list item of seed 000."""
-
-    entitlement_id = serializers.IntegerField(read_only=True)
-    entitlement_code = serializers.CharField(source="entitlement.code", read_only=True)
-    organization_id = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Service
         fields = LIST_FIELDS
-        read_only_fields = fields
 
 
 class ServiceDetailSerializer(ServiceSerializer):
@@ -42,9 +34,7 @@ class ServiceDetailSerializer(ServiceSerializer):
     class Meta:
         model = Service
         fields = [
-            *LIST_FIELDS[:4],
-            "description",
-            *LIST_FIELDS[4:],
+            *list_fields("lifecycle", "description"),
             "metadata",
             "updated_at",
             "category",
@@ -53,14 +43,13 @@ class ServiceDetailSerializer(ServiceSerializer):
             "assigned_staff_id",
             "assigned_staff_name",
         ]
-        read_only_fields = fields
 
     def get_assigned_staff_name(self, service: Service) -> str | None:
         staff = service.assigned_staff
         return staff.get_full_name() if staff else None
 
 
-class ServiceUpdateInput(RefusedFieldsMixin, serializers.ModelSerializer):
+class ServiceUpdateInput(RecordInput):
     """PATCH: any of the editable fields; never the status, entitlement or organization."""
 
     assigned_staff_id = serializers.PrimaryKeyRelatedField(
@@ -72,38 +61,11 @@ class ServiceUpdateInput(RefusedFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Service
-        fields = [
-            "name",
-            "lifecycle",
-            "description",
-            "metadata",
-            "category",
-            "priority",
-            "start_date",
-            "assigned_staff_id",
-        ]
-
-    # Sent by mistake, these would be silently ignored: say why they are refused instead.
-    fixed_fields = {
-        "status": "The status changes only through the transition actions.",
-        "entitlement_id": "The entitlement of a service cannot be changed.",
-        "organization_id": "The organization comes from the entitlement.",
-    }
+        fields = input_fields(actions.KIND)
 
 
-class ServiceCreateInput(ServiceUpdateInput):
+class ServiceCreateInput(EntitlementInput, ServiceUpdateInput):
     """POST: the SVC entitlement (in the header's organization; staff without one: any)."""
-
-    entitlement_id = serializers.PrimaryKeyRelatedField(
-        queryset=Entitlement.objects.none(), source="entitlement"
-    )
-
-    class Meta(ServiceUpdateInput.Meta):
-        fields = ["entitlement_id", *ServiceUpdateInput.Meta.fields]
-
-    def __init__(self, *args, org: Organization | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["entitlement_id"].queryset = Entitlement.objects.for_org(org)
 
 
 TransitionInput = history.TransitionInput  # the shared body of transition actions
