@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Organization
-from entitlements.models import Entitlement
+from entitlements.models import Entitlement, EntitlementClass
 
 
 def entitlement_list_past_expiry(
@@ -24,3 +24,21 @@ def entitlement_list_past_expiry(
         .select_related("organization")
         .order_by("expires_at", "id")
     )
+
+
+def sole_active_env_entitlement(org: Organization) -> Entitlement:
+    """The organization's only active ENV entitlement, which a ticket naming no environment or
+    entitlement belongs to; Entitlement.DoesNotExist when it has none, MultipleObjectsReturned
+    when it has several."""
+    found = list(
+        Entitlement.objects.for_org(org).filter(
+            entitlement_class=EntitlementClass.ENV, status=Entitlement.Status.ACTIVE
+        )[:2]
+    )
+    if not found:
+        raise Entitlement.DoesNotExist(f"Organization {org.pk} has no active ENV entitlement.")
+    if len(found) > 1:
+        raise Entitlement.MultipleObjectsReturned(
+            f"Organization {org.pk} has several active ENV entitlements."
+        )
+    return found[0]

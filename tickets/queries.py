@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import connection
@@ -9,6 +10,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from tickets.errors import TicketNotFound
 from tickets.models import Reply, Ticket, TicketCount
 from tickets.sla import BREACHED
 
@@ -50,3 +52,19 @@ def breach_candidates(now: datetime) -> QuerySet[Ticket]:
         .select_related("organization")
         .order_by("created_at", "id")
     )
+
+
+def access_ticket_by_id(
+    org: Organization | None, pk: int, *, staff: bool = False, related: Sequence[str] = ()
+) -> Ticket:
+    """The organization's ticket, or TicketNotFound: another organization's ticket does not exist
+    for the caller. Staff without an organization (`org` None) reach every organization's."""
+    if org is None and not staff:
+        raise TicketNotFound(f"Ticket {pk} not found.")
+    qs = Ticket.objects.for_org(org)
+    if related:  # select_related() without names would follow every foreign key
+        qs = qs.select_related(*related)
+    try:
+        return qs.get(pk=pk)
+    except Ticket.DoesNotExist:
+        raise TicketNotFound(f"Ticket {pk} not found.") from None

@@ -1,35 +1,52 @@
-"""What both compatibility APIs share: auth, parsing, and errors in each API's own wire style.
+"""What both compatibility APIs share: the base view (auth, parsing, scoping, errors in the API's
+own wire format) over the same tickets.
 
 They are adapters: they read and write the same Ticket rows through tickets.actions, so numbers,
 the SLA clock, history and notifications behave the same whatever door a ticket came through.
+A view validates its input with one serializer (tickets.compat.serializers), reads tickets only
+through its organization (tickets.queries.access_ticket_by_id: another organization's ticket is
+answered like a missing one) and answers through its API's wire class (tickets.compat.render).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
+from accounts import tenancy
 from accounts.idempotency import IdempotentMixin
+from accounts.models import Organization
 from config.api import ApiViewMixin, _classify, rollback_request
-from config.errors import Invalid
+from config.errors import Invalid, NotFound
+from entitlements.models import Entitlement
+from entitlements.queries import sole_active_env_entitlement
+from tickets.compat.render import HelpdeskWire, IspWire
+from tickets.errors import TicketNotFound
+from tickets.models import Reply, Ticket
+from tickets.queries import access_ticket_by_id, visible_replies
+
+LIST_PAGE, LIST_PAGE_MAX = 100, 500
 
 
-def isp_error(status: int, message: str, fields: dict | None = None) -> dict:
-    body: dict[str, Any] = {"success": False, "message": message}
-    if fields:
-        body["errors"] = fields
-    return body
+def documented(tags: list[str], answer: Any) -> Callable[..., Callable]:
+    """An API's `extend_schema`: its tag, and its usual 200 answer unless `responses` says."""
 
+    def schema(summary: str, **kwargs: Any) -> Callable:
+        kwargs.setdefault("responses", {200: answer})
+        return extend_schema(tags=tags, summary=summary, **kwargs)
 
-def helpdesk_error(status: int, message: str, fields: dict | None = None) -> dict:
-    return {"status": "error", "errorCode": status, "message": message}
+    return schema
 
 
 class CompatView(ApiViewMixin, IdempotentMixin, APIView):
@@ -38,10 +55,12 @@ class CompatView(ApiViewMixin, IdempotentMixin, APIView):
     POSTs honour `Idempotency-Key` as in the account API (accounts.idempotency).
     """
 
+    tenancy = "compat"  # the organization comes from accounts.tenancy.resolve_org
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     permission_classes = [permissions.IsAuthenticated]
-    error_body = staticmethod(isp_error)
+    wire: type[IspWire] | type[HelpdeskWire] = IspWire
+    org: Organization | None = None
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
@@ -60,65 +79,49 @@ class CompatView(ApiViewMixin, IdempotentMixin, APIView):
             message = str(messages[0] if isinstance(messages, list) and messages else messages)
             detail = message if first in message else f"{first}: {message}"
         rollback_request(self)
-        response = Response(self.error_body(status, detail, fields), status=status)
+        response = Response(self.wire.error(status, detail, fields), status=status)
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             response["Retry-After"] = str(math.ceil(exc.wait))
         if status == 401:
             response["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
 
+    # --- input -----------------------------------------------------------------------------
 
-def int_param(data: Any, name: str, *, required: bool = True, minimum: int = 0) -> int | None:
-    """An integer field from a query string, form or JSON body; 422 when missing or malformed."""
-    raw = data.get(name) if hasattr(data, "get") else None
-    if raw is None or raw == "":
-        if required:
-            raise Invalid(f"The {name} field is required.", field=name)
-        return None
-    if isinstance(raw, bool):
-        raise Invalid(f"The {name} field must be an integer.", field=name)
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        raise Invalid(f"The {name} field must be an integer.", field=name) from None
-    if value < minimum or value > 2**62:
-        raise Invalid(f"The {name} field must be at least {minimum}.", field=name)
-    return value
+    def validated(self, input_class: type[Serializer], data: Any) -> dict:
+        """The operation's input, or a 422 naming its first bad field."""
+        serializer = input_class(data=data, context={"view": self, "request": self.request})
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
 
+    @staticmethod
+    def page(qs: QuerySet, values: dict) -> QuerySet:
+        """The requested page of an ordered list (100 rows unless asked, 500 at most)."""
+        per_page = min(values["per_page"] or LIST_PAGE, LIST_PAGE_MAX)
+        start = ((values["page"] or 1) - 1) * per_page
+        return qs.order_by("-created_at", "-id")[start : start + per_page]
 
-def str_param(data: Any, name: str, *, required: bool = True, max_length: int = 10_000) -> str:
-    raw = data.get(name) if hasattr(data, "get") else None
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        if required:
-            raise Invalid(f"The {name} field is required.", field=name)
-        return ""
-    if not isinstance(raw, str | int | float) or isinstance(raw, bool):
-        raise Invalid(f"The {name} field must be a string.", field=name)
-    value = str(raw).strip()
-    if len(value) > max_length:
-        raise Invalid(
-            f"The {name} field may not be longer than {max_length} characters.", field=name
-        )
-    return value
+    # --- reads, always through the organization ----------------------------------------------
 
+    def ticket(self, pk: int, *related: str) -> Ticket:
+        """The organization's ticket (any organization's for staff without one); another
+        organization's is answered exactly like a missing one."""
+        staff = tenancy.is_staff(self.request.user)
+        try:
+            return access_ticket_by_id(self.org, pk, staff=staff, related=related)
+        except TicketNotFound:
+            raise NotFound(self.wire.ticket_not_found(pk)) from None
 
-def bool_param(data: Any, name: str, *, default: bool) -> bool:
-    """Seed 003's keyword booleans: "true"/"false" (JSON booleans accepted too)."""
-    raw = data.get(name) if hasattr(data, "get") else None
-    if raw is None or raw == "":
-        return default
-    if isinstance(raw, bool):
-        return raw
-    text = str(raw).strip().lower()
-    if text in ("true", "1"):
-        return True
-    if text in ("false", "0"):
-        return False
-    raise Invalid(f'The {name} field must be "true" or "false".', field=name)
+    def replies(self, ticket: Ticket) -> QuerySet[Reply]:
+        """The conversation the caller may read (internal notes for staff only)."""
+        return visible_replies(ticket, self.request.user)
 
-
-def page_params(request: Request, *, default: int = 100, maximum: int = 500) -> tuple[int, int]:
-    """Optional `page`/`per_page` (not in the seeds) so a list never returns an unbounded table."""
-    page = int_param(request.query_params, "page", required=False, minimum=1) or 1
-    per_page = int_param(request.query_params, "per_page", required=False, minimum=1) or default
-    return page, min(per_page, maximum)
+    def sole_entitlement(self) -> Entitlement:
+        """The organization's only active ENV entitlement, for a ticket that names none."""
+        try:
+            return sole_active_env_entitlement(self.org)
+        except Entitlement.DoesNotExist:
+            how_many = "no"
+        except Entitlement.MultipleObjectsReturned:
+            how_many = "several"
+        raise Invalid(self.wire.no_sole_entitlement(how_many), field=self.wire.ENTITLEMENT_FIELD)

@@ -6,345 +6,169 @@ staff user (it must be the authenticated one), `subscriber_id` the requester.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import permissions, serializers
+from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import Organization, User
-from config.errors import Conflict, Forbidden, Invalid, NotFound
-from entitlements.models import Entitlement, EntitlementClass
+from accounts import tenancy
+from accounts.models import User
+from config.errors import Conflict, Forbidden, NotFound
 from environments.models import Environment
 from tickets import actions
-from tickets.compat.common import CompatView, int_param, isp_error, page_params, str_param
+from tickets.compat import serializers as inputs
+from tickets.compat.common import CompatView, documented
 from tickets.compat.mapping import (
     ISP_CODE_TO_PRIORITIES,
     ISP_CODE_TO_PRIORITY,
     ISP_CODE_TO_STATUSES,
-    ISP_PRIORITY_TO_CODE,
     ISP_STATUS_PATHS,
     ISP_STATUS_TO_CODE,
-    isp_time,
 )
-from tickets.models import Reply, Ticket
+from tickets.compat.render import IspWire
+from tickets.models import Ticket
 
-TAGS = ["compat: ISP ticket API (seed 002)"]
-MESSAGE = inline_serializer(
-    "IspMessage", {"success": serializers.BooleanField(), "message": serializers.CharField()}
-)
+doc = documented(["compat: ISP ticket API (seed 002)"], IspWire.MESSAGE)
 
 
 class IsStaff(permissions.BasePermission):
     message = "This API is for staff only."
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+        user = request.user
+        return bool(user and user.is_authenticated and tenancy.is_staff(user))
 
 
 class IspView(CompatView):
     permission_classes = [IsStaff]
-    error_body = staticmethod(isp_error)
+    wire = IspWire
 
-    def context(self, data) -> tuple[Organization | None, Environment | None]:
-        """Check isp_id / branch_id / user_id when sent (required ones are checked by callers)."""
-        org = env = None
-        isp_id = int_param(data, "isp_id", required=False, minimum=1)
+    def context(self, values: dict) -> Environment | None:
+        """The organization `isp_id` names (self.org), the environment `branch_id` names in it,
+        and `user_id` checked to be the caller; each only when sent."""
+        isp_id = values["isp_id"]
         if isp_id is not None:
-            org = Organization.objects.filter(pk=isp_id).first()
-            if org is None:
-                raise NotFound(f"ISP {isp_id} not found.")
-        branch_id = int_param(data, "branch_id", required=False)
-        if branch_id:
-            env = Environment.objects.filter(pk=branch_id).first()
-            if env is None or (org is not None and env.organization_id != org.pk):
-                raise NotFound(f"Branch {branch_id} not found for this ISP.")
-        user_id = int_param(data, "user_id", required=False, minimum=1)
-        if user_id is not None and user_id != self.request.user.pk:
+            try:
+                self.org, _membership = tenancy.resolve_org(self.request.user, isp_id)
+            except NotFound:
+                raise NotFound(f"ISP {isp_id} not found.") from None
+        env = None
+        if values["branch_id"]:
+            env = Environment.objects.for_org(self.org).filter(pk=values["branch_id"]).first()
+            if env is None:
+                raise NotFound(f"Branch {values['branch_id']} not found for this ISP.")
+        if values["user_id"] is not None and values["user_id"] != self.request.user.pk:
             raise Forbidden("user_id must be the authenticated user.")
-        return org, env
+        return env
 
-    def ticket(self, pk: str, data=None) -> Ticket:
-        ticket = Ticket.objects.select_related("requester").filter(pk=int(pk)).first()
-        if ticket is None:
-            raise NotFound("Ticket not found.")
-        if data is not None:
-            org, env = self.context(data)
-            if (org and ticket.organization_id != org.pk) or (
-                env and ticket.environment_id != env.pk
-            ):
-                raise NotFound("Ticket not found.")
-        return ticket
+    def scoped_ticket(self, pk: str, data, op_input: type | None = None) -> tuple[Ticket, dict]:
+        """The ticket of the path, in the organization and branch of the context, which is
+        checked first (as the account API checks its organization header before the body);
+        then the operation's input."""
+        env = self.context(self.validated(inputs.IspContextInput, data))
+        ticket = self.ticket(int(pk), "requester")
+        if env is not None and ticket.environment_id != env.pk:
+            raise NotFound(self.wire.ticket_not_found(ticket.pk))
+        return ticket, self.validated(op_input, data) if op_input else {}
 
-
-# What a list row reads; a page of 100 builds nothing else (status loaded for the FSM).
-ROW_FIELDS = (
-    "id",
-    "title",
-    "requester_id",
-    "requester__name",
-    "requester__email",
-    "priority",
-    "status",
-    "created_at",
-)
-
-
-def _ticket_row(ticket: Ticket) -> dict:
-    requester = ticket.requester
-    return {
-        "id": ticket.pk,
-        "title": ticket.title,
-        "subscriber_id": ticket.requester_id,
-        "subscriber_name": requester.name or requester.email,
-        "priority": ISP_PRIORITY_TO_CODE[ticket.priority],
-        "status": ISP_STATUS_TO_CODE[ticket.status],
-        "created_at": isp_time(ticket.created_at),
-    }
-
-
-def _default_entitlement(org: Organization) -> Entitlement:
-    """With branch_id 0, the organization's only active ENV entitlement."""
-    candidates = list(
-        Entitlement.objects.filter(
-            organization=org,
-            entitlement_class=EntitlementClass.ENV,
-            status=Entitlement.Status.ACTIVE,
-        )[:2]
-    )
-    if len(candidates) != 1:
-        reason = "no" if not candidates else "several"
-        raise Invalid(
-            f"This ISP has {reason} active hosting entitlements; send the branch_id of the environment.",
-            field="branch_id",
-        )
-    return candidates[0]
+    def subscriber(self, subscriber_id: int | None) -> User:
+        """The requester: the caller, or `subscriber_id`, a live member of the organization (as
+        tickets.actions.ticket_create requires)."""
+        if subscriber_id is None:
+            return self.request.user
+        live = tenancy.live_memberships().filter(user_id=subscriber_id, organization=self.org)
+        membership = live.select_related("user").first()
+        if membership is None:
+            raise NotFound(f"Subscriber {subscriber_id} is not a member of this ISP.")
+        return membership.user
 
 
 class IspTicketsView(IspView):
-    @extend_schema(
-        tags=TAGS,
-        parameters=[
-            OpenApiParameter("isp_id", int, required=True),
-            OpenApiParameter("branch_id", int, required=True, description="0 = all branches"),
-            OpenApiParameter("user_id", int, required=True),
-            OpenApiParameter("status", int, enum=[0, 1, 2, 3]),
-            OpenApiParameter("priority", int, enum=[1, 2, 3]),
-        ],
-        responses={
-            200: inline_serializer(
-                "IspTicketList",
-                {
-                    "success": serializers.BooleanField(),
-                    "data": serializers.ListField(child=serializers.DictField()),
-                },
-            )
-        },
-        summary="Fetch all tickets",
+    @doc(
+        "Fetch all tickets",
         operation_id="isp_tickets_list",
+        parameters=[inputs.IspTicketListInput],
+        responses={200: IspWire.LIST},
     )
     def get(self, request: Request) -> Response:
-        params = request.query_params
-        for name in ("isp_id", "branch_id", "user_id"):
-            int_param(params, name)
-        org, env = self.context(params)
-        qs: QuerySet = Ticket.objects.for_org(org).select_related("requester").only(*ROW_FIELDS)
+        env = self.context(self.validated(inputs.IspRequiredContextInput, request.query_params))
+        values = self.validated(inputs.IspTicketListInput, request.query_params)
+        qs = Ticket.objects.for_org(self.org).select_related("requester").only(*IspWire.ROW_FIELDS)
         if env is not None:
             qs = qs.filter(environment=env)
-        status = int_param(params, "status", required=False)
-        if status is not None:
-            if status not in ISP_CODE_TO_STATUSES:
-                raise Invalid("status must be 0, 1, 2 or 3.", field="status")
-            qs = qs.filter(status__in=ISP_CODE_TO_STATUSES[status])
-        priority = int_param(params, "priority", required=False)
-        if priority is not None:
-            if priority not in ISP_CODE_TO_PRIORITIES:
-                raise Invalid("priority must be 1, 2 or 3.", field="priority")
-            qs = qs.filter(priority__in=ISP_CODE_TO_PRIORITIES[priority])
-        page, per_page = page_params(request)
-        rows = qs.order_by("-created_at", "-id")[(page - 1) * per_page : page * per_page]
-        return Response({"success": True, "data": [_ticket_row(t) for t in rows]})
+        if values["status"] is not None:
+            qs = qs.filter(status__in=ISP_CODE_TO_STATUSES[values["status"]])
+        if values["priority"] is not None:
+            qs = qs.filter(priority__in=ISP_CODE_TO_PRIORITIES[values["priority"]])
+        return IspWire.rows(self.page(qs, values))
 
-    @extend_schema(
-        tags=TAGS,
-        request=inline_serializer(
-            "IspTicketCreate",
-            {
-                "isp_id": serializers.IntegerField(),
-                "branch_id": serializers.IntegerField(),
-                "user_id": serializers.IntegerField(),
-                "subscriber_id": serializers.IntegerField(required=False),
-                "title": serializers.CharField(),
-                "description": serializers.CharField(),
-                "priority": serializers.ChoiceField(choices=[1, 2, 3]),
-            },
-        ),
-        responses={201: MESSAGE},
-        summary="Create ticket",
+    @doc(
+        "Create ticket",
         operation_id="isp_tickets_create",
+        request=inputs.IspTicketCreateInput,
+        responses={201: IspWire.MESSAGE},
     )
     def post(self, request: Request) -> Response:
-        data = request.data
-        for name in ("isp_id", "branch_id", "user_id"):
-            int_param(data, name)
-        title = str_param(data, "title", max_length=200)
-        description = str_param(data, "description")
-        priority = int_param(data, "priority")
-        if priority not in ISP_CODE_TO_PRIORITY:
-            raise Invalid("priority must be 1, 2 or 3.", field="priority")
-        org, env = self.context(data)
-        requester = request.user
-        subscriber_id = int_param(data, "subscriber_id", required=False, minimum=1)
-        if subscriber_id is not None:
-            requester = User.objects.filter(
-                pk=subscriber_id,
-                memberships__organization=org,
-                memberships__is_active=True,
-            ).first()
-            if requester is None:
-                raise NotFound(f"Subscriber {subscriber_id} is not a member of this ISP.")
+        values = self.validated(inputs.IspTicketCreateInput, request.data)
+        env = self.context(values)
         ticket = actions.ticket_create(
             actor=request.user,
-            org=org,
+            org=self.org,
             environment=env,
-            entitlement=None if env else _default_entitlement(org),
-            title=title,
-            description=description,
-            priority=ISP_CODE_TO_PRIORITY[priority],
-            requester=requester,
+            entitlement=None if env else self.sole_entitlement(),
+            title=values["title"],
+            description=values["description"],
+            priority=ISP_CODE_TO_PRIORITY[values["priority"]],
+            requester=self.subscriber(values["subscriber_id"]),
             source=Ticket.Source.ISP,
         )
-        return Response(
-            {"success": True, "message": "Ticket created successfully", "data": {"id": ticket.pk}},
-            status=201,
-        )
+        return IspWire.created(ticket)
 
 
 class IspTicketView(IspView):
-    @extend_schema(
-        tags=TAGS,
-        responses={
-            200: inline_serializer(
-                "IspTicket",
-                {"success": serializers.BooleanField(), "data": serializers.DictField()},
-            )
-        },
-        summary="Fetch ticket",
+    @doc(
+        "Fetch ticket",
         operation_id="isp_ticket_retrieve",
+        parameters=[inputs.IspContextInput],
+        responses={200: IspWire.DETAIL},
     )
     def get(self, request: Request, pk: str) -> Response:
-        ticket = self.ticket(pk, request.query_params)
-        replies = (
-            Reply.objects.filter(ticket=ticket)
-            .select_related("author")
-            .order_by("created_at", "id")
-        )
-        row = _ticket_row(ticket)
-        body = {
-            **{k: row[k] for k in ("id", "title")},
-            "description": ticket.description,
-            **{k: row[k] for k in ("subscriber_id", "subscriber_name", "priority", "status")},
-            "replies": [
-                {
-                    "id": reply.pk,
-                    "message": reply.message,
-                    "user_name": (reply.author.name or reply.author.email) if reply.author else "",
-                    "internal": reply.internal,
-                    "created_at": isp_time(reply.created_at),
-                }
-                for reply in replies
-            ],
-            "created_at": row["created_at"],
-        }
-        return Response({"success": True, "data": body})
+        ticket, _ = self.scoped_ticket(pk, request.query_params)
+        return IspWire.ticket(ticket, self.replies(ticket))
 
-    @extend_schema(
-        tags=TAGS,
-        request=inline_serializer(
-            "IspTicketUpdate",
-            {
-                "title": serializers.CharField(required=False),
-                "description": serializers.CharField(required=False),
-                "priority": serializers.ChoiceField(choices=[1, 2, 3], required=False),
-            },
-        ),
-        responses={200: MESSAGE},
-        summary="Update ticket",
-        operation_id="isp_ticket_update",
-    )
+    @doc("Update ticket", operation_id="isp_ticket_update", request=inputs.IspTicketUpdateInput)
     def put(self, request: Request, pk: str) -> Response:
-        ticket = self.ticket(pk, request.data)
-        fields: dict = {}
-        if request.data.get("title") not in (None, ""):
-            fields["title"] = str_param(request.data, "title", max_length=200)
-        if request.data.get("description") not in (None, ""):
-            fields["description"] = str_param(request.data, "description")
-        priority = int_param(request.data, "priority", required=False)
-        if priority is not None:
-            if priority not in ISP_CODE_TO_PRIORITY:
-                raise Invalid("priority must be 1, 2 or 3.", field="priority")
-            fields["priority"] = ISP_CODE_TO_PRIORITY[priority]
-        if not fields:
-            raise Invalid("Send at least one of title, description, priority.", field="title")
+        ticket, values = self.scoped_ticket(pk, request.data, inputs.IspTicketUpdateInput)
+        fields = {name: values[name] for name in ("title", "description") if values[name]}
+        if values["priority"] is not None:
+            fields["priority"] = ISP_CODE_TO_PRIORITY[values["priority"]]
         actions.ticket_update(ticket=ticket, actor=request.user, **fields)
-        return Response({"success": True, "message": "Ticket updated successfully"})
+        return IspWire.updated()
 
-    @extend_schema(
-        tags=TAGS,
-        responses={200: MESSAGE},
-        summary="Delete ticket",
-        operation_id="isp_ticket_delete",
-    )
+    @doc("Delete ticket", operation_id="isp_ticket_delete", parameters=[inputs.IspContextInput])
     def delete(self, request: Request, pk: str) -> Response:
-        ticket = self.ticket(pk, request.query_params)
+        ticket, _ = self.scoped_ticket(pk, request.query_params)
         actions.ticket_delete(ticket=ticket, actor=request.user)
-        return Response({"success": True, "message": "Ticket deleted successfully"})
+        return IspWire.deleted()
 
 
 class IspReplyView(IspView):
-    @extend_schema(
-        tags=TAGS,
-        request=inline_serializer(
-            "IspReply",
-            {
-                "isp_id": serializers.IntegerField(),
-                "branch_id": serializers.IntegerField(),
-                "user_id": serializers.IntegerField(),
-                "message": serializers.CharField(),
-            },
-        ),
-        responses={201: MESSAGE},
-        summary="Reply to ticket",
+    @doc(
+        "Reply to ticket",
         operation_id="isp_ticket_reply",
+        request=inputs.IspReplyInput,
+        responses={201: IspWire.MESSAGE},
     )
     def post(self, request: Request, pk: str) -> Response:
-        ticket = self.ticket(pk, request.data)
-        message = str_param(request.data, "message")
-        actions.ticket_reply(ticket=ticket, author=request.user, message=message)
-        return Response({"success": True, "message": "Reply added successfully"}, status=201)
+        ticket, values = self.scoped_ticket(pk, request.data, inputs.IspReplyInput)
+        actions.ticket_reply(ticket=ticket, author=request.user, message=values["message"])
+        return IspWire.replied()
 
 
 class IspStatusView(IspView):
-    @extend_schema(
-        tags=TAGS,
-        request=inline_serializer(
-            "IspStatus",
-            {
-                "isp_id": serializers.IntegerField(),
-                "branch_id": serializers.IntegerField(),
-                "user_id": serializers.IntegerField(),
-                "status": serializers.ChoiceField(choices=[0, 1, 2, 3]),
-            },
-        ),
-        responses={200: MESSAGE},
-        summary="Change ticket status",
-        operation_id="isp_ticket_status",
-    )
+    @doc("Change ticket status", operation_id="isp_ticket_status", request=inputs.IspStatusInput)
     def put(self, request: Request, pk: str) -> Response:
-        ticket = self.ticket(pk, request.data)
-        status = int_param(request.data, "status")
-        if status not in ISP_CODE_TO_STATUSES:
-            raise Invalid("status must be 0, 1, 2 or 3.", field="status")
+        ticket, values = self.scoped_ticket(pk, request.data, inputs.IspStatusInput)
+        status = values["status"]
         if ISP_STATUS_TO_CODE[ticket.status] != status:
             path = ISP_STATUS_PATHS.get((ticket.status, status))
             if path is None:
@@ -359,4 +183,4 @@ class IspStatusView(IspView):
                     actor=request.user,
                     reason="Status changed through the ISP ticket API",
                 )
-        return Response({"success": True, "message": "Ticket status updated successfully"})
+        return IspWire.status_changed()
