@@ -81,11 +81,18 @@ def resolve_org(user: User, org_id: int) -> tuple[Organization, Membership | Non
     if membership is not None:
         return membership.organization, membership
     if user.is_staff:
-        org = Organization.objects.filter(pk=org_id).first()
-        if org is None:
-            raise NotFound(f"Organization {org_id} does not exist.")
-        return org, None
+        return staff_org(user, org_id), None
     raise Forbidden(f"You are not a member of organization {org_id}.")
+
+
+def staff_org(user: User | None, org_id: int) -> Organization:
+    """Any organization, active or not, for staff (and the system), in one query: the door of a
+    staff-only API, where a membership changes nothing; 404 if it does not exist, 403 for others."""
+    require_staff(user)
+    org = Organization.objects.filter(pk=org_id).first()
+    if org is None:
+        raise NotFound(f"Organization {org_id} does not exist.")
+    return org
 
 
 def is_staff(actor: User | None) -> bool:

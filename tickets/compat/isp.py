@@ -48,7 +48,7 @@ class IspView(CompatView):
         isp_id = values["isp_id"]
         if isp_id is not None:
             try:
-                self.org, _membership = tenancy.resolve_org(self.request.user, isp_id)
+                self.org = tenancy.staff_org(self.request.user, isp_id)  # a staff-only API
             except NotFound:
                 raise NotFound(f"ISP {isp_id} not found.") from None
         env = None
