@@ -198,6 +198,16 @@ def _requester(actor: User | None, requester: User | None, organization: Organiz
     return requester
 
 
+def _resolution(close: bool, resolution_type: str, subject: str) -> tuple[str, str]:
+    """A request closed as it is opened needs its resolution type and subject; others keep none."""
+    if not close:
+        return "", ""
+    return (
+        _text(resolution_type, "resolution_type", "A resolution type", 80),
+        _text(subject, "resolution_subject", "A resolution subject", 200),
+    )
+
+
 def _save_new(ticket: Ticket, *, actor: User | None) -> Ticket:
     """Give the new ticket its SLA due times and number, save it with its creation history row."""
     apply_targets(ticket, targets_for(ticket.entitlement.sla_tier, ticket.priority))
@@ -241,11 +251,9 @@ def ticket_create(
     priority = _priority(priority)
     entitlement = _resolve_target(entitlement, environment, service)
     organization = _organization_of(entitlement, org)
-    if close_immediately:
-        resolution_type = _text(resolution_type, "resolution_type", "A resolution type", 80)
-        resolution_subject = _text(
-            resolution_subject, "resolution_subject", "A resolution subject", 200
-        )
+    resolution_type, resolution_subject = _resolution(
+        close_immediately, resolution_type, resolution_subject
+    )
     if environment is None and service is None and entitlement.entitlement_class == "ENV":
         environment = _environment_of(entitlement)
     if not _is_staff(actor):
@@ -263,8 +271,8 @@ def ticket_create(
             requester=_requester(actor, requester, organization),
             source=source,
             created_at=timezone.now(),
-            resolution_type=resolution_type if close_immediately else "",
-            resolution_subject=resolution_subject if close_immediately else "",
+            resolution_type=resolution_type,
+            resolution_subject=resolution_subject,
         ),
         actor=actor,
     )
