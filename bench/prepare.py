@@ -25,9 +25,8 @@ def subjects() -> dict[str, Any]:
     bench/scenarios.py, with the callers' bearer tokens and request headers."""
     from accounts.models import Organization, User
     from accounts.tokens import issue_pair
+    from bench.loader import CLIENT_EMAIL, STAFF_EMAIL
     from entitlements.models import Entitlement
-    from tickets.management.commands.load_scale_data import CLIENT_EMAIL, STAFF_EMAIL
-    from tickets.models import Ticket
 
     org = Organization.objects.get(slug="scale-0001")
     client_user = User.objects.get(email=CLIENT_EMAIL)
@@ -42,24 +41,12 @@ def subjects() -> dict[str, Any]:
         .order_by("id")
         .first()
     )
-    recent = list(
-        Ticket.objects.filter(organization=org)
-        .order_by("-created_at", "-id")
-        .values_list("id", flat=True)[:200]
-    )
-    open_ids = list(
-        Ticket.objects.filter(organization=org, status__in=["open", "in_progress", "waiting"])
-        .order_by("-created_at")
-        .values_list("id", flat=True)[:50]
-    )
     ids = {
         "org_id": org.pk,
         "client_id": client_user.pk,
         "staff_id": staff.pk,
         "entitlement_id": entitlement.pk,
-        "ticket_id": recent[len(recent) // 2],
-        "recent_ticket_ids": recent,
-        "open_ticket_ids": open_ids or recent[:10],
+        **_ticket_ids(org),
     }
     tokens = {
         "client": issue_pair(client_user, org)["access_token"],
@@ -79,6 +66,27 @@ def subjects() -> dict[str, Any]:
         "ids": ids,
         "tokens": tokens,
         "headers": headers,
+    }
+
+
+def _ticket_ids(org) -> dict[str, Any]:
+    """The organization's recent tickets, the one in their middle, and its open ones."""
+    from tickets.models import Ticket
+
+    recent = list(
+        Ticket.objects.filter(organization=org)
+        .order_by("-created_at", "-id")
+        .values_list("id", flat=True)[:200]
+    )
+    open_ids = list(
+        Ticket.objects.filter(organization=org, status__in=["open", "in_progress", "waiting"])
+        .order_by("-created_at")
+        .values_list("id", flat=True)[:50]
+    )
+    return {
+        "ticket_id": recent[len(recent) // 2],
+        "recent_ticket_ids": recent,
+        "open_ticket_ids": open_ids or recent[:10],
     }
 
 

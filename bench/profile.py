@@ -24,7 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.run import PYTHON, ROOT, bench_env, parse_args
+from bench.host import PYTHON, ROOT
+from bench.run import parse_args
+from bench.server import bench_env
 
 
 def main() -> None:

@@ -151,52 +151,7 @@ def _is_envelope(schema: dict, components: dict) -> bool:
 def envelope_postprocessing_hook(result, generator, request, public):
     """Wrap every account-API response in the envelope and document its error answers."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
-    components["PageMeta"] = {
-        "type": "object",
-        "properties": {k: {"type": "integer"} for k in ("page", "per_page", "total", "pages")},
-        "required": ["page", "per_page", "total", "pages"],
-    }
-    components["ErrorEnvelope"] = {
-        "type": "object",
-        "required": ENVELOPE_KEYS,
-        "properties": {
-            "success": {"type": "boolean", "enum": [False]},
-            "data": {"nullable": True},
-            "meta": {"nullable": True},
-            "message": {"type": "string", "nullable": True},
-            "errors": {
-                "type": "object",
-                "required": ["code", "detail"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "detail": {"type": "string"},
-                    "reason": {"type": "string"},
-                    "fields": {
-                        "type": "object",
-                        "additionalProperties": {"type": "array", "items": {}},
-                    },
-                },
-            },
-        },
-    }
-    components["IspError"] = {
-        "type": "object",
-        "required": ["success", "message"],
-        "properties": {
-            "success": {"type": "boolean", "enum": [False]},
-            "message": {"type": "string"},
-            "errors": {"type": "object"},
-        },
-    }
-    components["HelpdeskError"] = {
-        "type": "object",
-        "required": ["status", "errorCode", "message"],
-        "properties": {
-            "status": {"type": "string", "enum": ["error"]},
-            "errorCode": {"type": "integer"},
-            "message": {"type": "string"},
-        },
-    }
+    components.update(_envelope_components())
     _allow_blank_uris(components)
     # The account API is written without trailing slashes (SPEC §1); both spellings are served,
     # and a router's optional "/?" would otherwise be documented as a mandatory "/".
@@ -213,29 +168,82 @@ def envelope_postprocessing_hook(result, generator, request, public):
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            for response in operation["responses"].values():
-                content = response.get("content", {}).get("application/json")
-                if content is None:
-                    response["content"] = {
-                        "application/json": {"schema": _wrap({"nullable": True})}
-                    }
-                    continue
-                schema = content.get("schema", {})
-                if not _is_envelope(schema, components):
-                    content["schema"] = _wrap(schema)
-            for code, name in ERROR_STATUSES.items():
-                operation["responses"].setdefault(
-                    code,
-                    {
-                        "description": name,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/ErrorEnvelope"}
-                            }
+            _wrap_responses(operation, components)
+    return result
+
+
+def _envelope_components() -> dict:
+    """The page meta, the error envelope and the compatibility APIs' two error bodies."""
+    return {
+        "PageMeta": {
+            "type": "object",
+            "properties": {k: {"type": "integer"} for k in ("page", "per_page", "total", "pages")},
+            "required": ["page", "per_page", "total", "pages"],
+        },
+        "ErrorEnvelope": {
+            "type": "object",
+            "required": ENVELOPE_KEYS,
+            "properties": {
+                "success": {"type": "boolean", "enum": [False]},
+                "data": {"nullable": True},
+                "meta": {"nullable": True},
+                "message": {"type": "string", "nullable": True},
+                "errors": {
+                    "type": "object",
+                    "required": ["code", "detail"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "detail": {"type": "string"},
+                        "reason": {"type": "string"},
+                        "fields": {
+                            "type": "object",
+                            "additionalProperties": {"type": "array", "items": {}},
                         },
                     },
-                )
-    return result
+                },
+            },
+        },
+        "IspError": {
+            "type": "object",
+            "required": ["success", "message"],
+            "properties": {
+                "success": {"type": "boolean", "enum": [False]},
+                "message": {"type": "string"},
+                "errors": {"type": "object"},
+            },
+        },
+        "HelpdeskError": {
+            "type": "object",
+            "required": ["status", "errorCode", "message"],
+            "properties": {
+                "status": {"type": "string", "enum": ["error"]},
+                "errorCode": {"type": "integer"},
+                "message": {"type": "string"},
+            },
+        },
+    }
+
+
+def _wrap_responses(operation: dict, components: dict) -> None:
+    """An account-API operation: each answer in the envelope, and every error answer listed."""
+    for response in operation["responses"].values():
+        content = response.get("content", {}).get("application/json")
+        if content is None:
+            response["content"] = {"application/json": {"schema": _wrap({"nullable": True})}}
+            continue
+        schema = content.get("schema", {})
+        if not _is_envelope(schema, components):
+            content["schema"] = _wrap(schema)
+    for code, name in ERROR_STATUSES.items():
+        operation["responses"].setdefault(
+            code,
+            {
+                "description": name,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}
+                },
+            },
+        )
 
 
 def _document_compat_errors(path: str, operations: dict) -> None:

@@ -299,7 +299,18 @@ def load(log: Callable[[str], Any], context: dict) -> dict:
     """Idempotent: running it again changes nothing."""
     staff, orgs = context["staff"], context["orgs"]
     ents = {spec["key"]: _entitlement(spec, orgs, staff, log) for spec in SPECS}
+    _load_orders(ents, orgs, log)
+    _load_licenses(ents, log)
+    _load_contracts(ents, log)
+    log(
+        f"entitlements: {Entitlement.objects.count()} entitlements, "
+        f"{EntitlementStatusChange.objects.count()} history rows, {Order.objects.count()} orders, "
+        f"{License.objects.count()} licenses, {Contract.objects.count()} contracts"
+    )
+    return {"entitlements": ents}
 
+
+def _load_orders(ents: dict, orgs: list, log: Callable[[str], Any]) -> None:
     for number, org_index, status, total, currency, payment, created, links in ORDERS:
         order, made = Order.objects.get_or_create(
             number=number,
@@ -321,6 +332,8 @@ def load(log: Callable[[str], Any], context: dict) -> dict:
         if made:
             log(f"  order {number}: {status} {total} {currency}")
 
+
+def _load_licenses(ents: dict, log: Callable[[str], Any]) -> None:
     for key, ent_key, product, status, limit, expires, domains in LICENSES:
         license_, made = License.objects.get_or_create(
             license_key=key,
@@ -337,6 +350,8 @@ def load(log: Callable[[str], Any], context: dict) -> dict:
         if made:
             log(f"  license {key} ({len(domains)} activation(s))")
 
+
+def _load_contracts(ents: dict, log: Callable[[str], Any]) -> None:
     for ent_key, title, status, start, end in CONTRACTS:
         entitlement = ents[ent_key]
         _, made = Contract.objects.get_or_create(
@@ -351,10 +366,3 @@ def load(log: Callable[[str], Any], context: dict) -> dict:
         )
         if made:
             log(f"  contract {title} ({entitlement.code})")
-
-    log(
-        f"entitlements: {Entitlement.objects.count()} entitlements, "
-        f"{EntitlementStatusChange.objects.count()} history rows, {Order.objects.count()} orders, "
-        f"{License.objects.count()} licenses, {Contract.objects.count()} contracts"
-    )
-    return {"entitlements": ents}

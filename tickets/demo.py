@@ -209,7 +209,15 @@ def _env_entitlement(org: Organization, staff: User, log: Callable[[str], Any]) 
     return entitlement
 
 
-def _shift(ticket: Ticket, age: tuple) -> None:
+def backdate(ticket: Ticket, delta: timedelta) -> Ticket:
+    """Move a ticket, its replies and history `delta` into the past, as if time had passed."""
+    Ticket.objects.filter(pk=ticket.pk).update(**{name: F(name) - delta for name in TIME_FIELDS})
+    Reply.objects.filter(ticket=ticket).update(created_at=F("created_at") - delta)
+    TicketStatusChange.objects.filter(subject=ticket).update(changed_at=F("changed_at") - delta)
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+def _shift(ticket: Ticket, age: tuple) -> Ticket:
     """Move the ticket, its replies and its history into the past by the age asked for."""
     kind = age[0]
     response = (
@@ -228,9 +236,7 @@ def _shift(ticket: Ticket, age: tuple) -> None:
         delta = response + timedelta(minutes=30)
     else:  # at_risk: 85 % of the resolution target gone
         delta = resolution * 0.85
-    Ticket.objects.filter(pk=ticket.pk).update(**{name: F(name) - delta for name in TIME_FIELDS})
-    Reply.objects.filter(ticket=ticket).update(created_at=F("created_at") - delta)
-    TicketStatusChange.objects.filter(subject=ticket).update(changed_at=F("changed_at") - delta)
+    return backdate(ticket, delta)
 
 
 def _make(spec: dict, people: dict[str, User], target: dict[str, Any]) -> Ticket:
@@ -258,8 +264,7 @@ def _make(spec: dict, people: dict[str, User], target: dict[str, Any]) -> Ticket
                 ticket=ticket, name=verb, actor=actor, reason=args[0] if args else ""
             )
         ticket.refresh_from_db()
-    _shift(ticket, spec["age"])
-    return ticket
+    return _shift(ticket, spec["age"])
 
 
 def load(log: Callable[[str], Any], context: dict) -> dict:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db.models import Case, CharField, F, Q, Value, When
 from django.utils import timezone
@@ -64,17 +65,29 @@ def _due(start: datetime, minutes: int | None) -> tuple[datetime | None, datetim
     return start + target, start + target * (1 - AT_RISK_SHARE)
 
 
+class DueTimes(NamedTuple):
+    response_due_at: datetime | None
+    response_risk_at: datetime | None
+    resolution_due_at: datetime | None
+    resolution_risk_at: datetime | None
+
+
+def due_times(start: datetime, targets: Targets) -> DueTimes:
+    """Due and risk times of both clocks started at `start` (created_at + paused time); pure."""
+    return DueTimes(
+        *_due(start, targets.first_response_minutes), *_due(start, targets.resolution_minutes)
+    )
+
+
 def apply_targets(ticket: Ticket, targets: Targets, *, response: bool = True) -> None:
     """Set due and risk times from created_at + target + paused time (touches `ticket` only).
 
     `response=False` leaves the response clock alone (it stopped at the first staff reply).
     """
-    start = ticket.created_at + timedelta(seconds=ticket.paused_seconds)
+    due = due_times(ticket.created_at + timedelta(seconds=ticket.paused_seconds), targets)
     if response:
-        ticket.response_due_at, ticket.response_risk_at = _due(
-            start, targets.first_response_minutes
-        )
-    ticket.resolution_due_at, ticket.resolution_risk_at = _due(start, targets.resolution_minutes)
+        ticket.response_due_at, ticket.response_risk_at = due[:2]
+    ticket.resolution_due_at, ticket.resolution_risk_at = due[2:]
 
 
 def _response_late(ticket: Ticket, clock: datetime) -> bool:

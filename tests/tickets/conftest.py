@@ -2,29 +2,15 @@
 
 import importlib
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 from django.apps import apps
-from django.db.models import F
 
 from accounts.models import User
 from tests.factories import EntitlementFactory, EnvironmentFactory, ServiceFactory, StaffFactory
 from tickets import actions
-from tickets.models import Reply, Ticket, TicketStatusChange
-
-TIME_FIELDS = [
-    "created_at",
-    "response_due_at",
-    "response_risk_at",
-    "resolution_due_at",
-    "resolution_risk_at",
-    "first_response_at",
-    "paused_at",
-    "resolved_at",
-    "closed_at",
-    "rated_at",
-]
+from tickets.demo import backdate as backdate  # the demo's, for the tests that import it here
+from tickets.models import Ticket
 
 
 @pytest.fixture(autouse=True)
@@ -33,14 +19,6 @@ def _default_sla_targets(db):
     (of any app) flushed the tables."""
     seed = importlib.import_module("tickets.migrations.0003_seed_sla_targets_and_categories")
     seed.seed(apps, None)
-
-
-def backdate(ticket: Ticket, delta: timedelta) -> Ticket:
-    """Move a ticket, its replies and history `delta` into the past, as if time had passed."""
-    Ticket.objects.filter(pk=ticket.pk).update(**{f: F(f) - delta for f in TIME_FIELDS})
-    Reply.objects.filter(ticket=ticket).update(created_at=F("created_at") - delta)
-    TicketStatusChange.objects.filter(subject=ticket).update(changed_at=F("changed_at") - delta)
-    return Ticket.objects.get(pk=ticket.pk)
 
 
 @pytest.fixture
