@@ -14,7 +14,7 @@ def test_without_debug_the_settings_are_production_and_refuse_to_start_without_s
         for k, v in os.environ.items()
         if k not in {"DEBUG", "SECRET_KEY", "JWT_PRIVATE_KEY_PATH", "JWT_PUBLIC_KEY_PATH"}
     }
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=BASE_DIR,
         env=env,

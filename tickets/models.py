@@ -7,7 +7,17 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -71,13 +81,62 @@ def may_cancel(ticket: Ticket, user) -> bool:
     return user is None or bool(user.is_staff) or ticket.status != Ticket.Status.RESOLVED
 
 
+# The SLA statuses (tickets.sla has the rules; this is their SQL twin, used by the queryset).
+ON_TRACK, AT_RISK, BREACHED, PAUSED, MET, NONE = (
+    "on_track",
+    "at_risk",
+    "breached",
+    "paused",
+    "met",
+    "none",
+)
+SLA_STATUSES = [ON_TRACK, AT_RISK, BREACHED, PAUSED, MET, NONE]
+
+
+def sla_status_expression(now: datetime) -> Case:
+    """`sla_status` in SQL, on the stored times only (so it is filterable and indexable)."""
+    done = Q(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
+    running, paused = Q(paused_at__isnull=True), Q(paused_at__isnull=False)
+    late_first_response = Q(
+        response_due_at__isnull=False, first_response_at__gt=F("response_due_at")
+    )
+    done_late = late_first_response | Q(
+        response_due_at__isnull=False,
+        first_response_at__isnull=True,
+        resolved_at__gt=F("response_due_at"),
+    )
+    done_late |= Q(resolution_due_at__isnull=False, resolved_at__gt=F("resolution_due_at"))
+    response_passed = Q(response_due_at__isnull=False, first_response_at__isnull=True) & (
+        (running & Q(response_due_at__lt=now)) | (paused & Q(response_due_at__lt=F("paused_at")))
+    )
+    resolution_passed = Q(resolution_due_at__isnull=False) & (
+        (running & Q(resolution_due_at__lt=now))
+        | (paused & Q(resolution_due_at__lt=F("paused_at")))
+    )
+    at_risk = Q(first_response_at__isnull=True, response_risk_at__lt=now) | Q(
+        resolution_risk_at__lt=now
+    )
+    return Case(
+        When(
+            Q(status=Ticket.Status.CANCELLED)
+            | Q(response_due_at__isnull=True, resolution_due_at__isnull=True),
+            then=Value(NONE),
+        ),
+        When(done & done_late, then=Value(BREACHED)),
+        When(done, then=Value(MET)),
+        When(late_first_response | response_passed | resolution_passed, then=Value(BREACHED)),
+        When(paused, then=Value(PAUSED)),
+        When(at_risk, then=Value(AT_RISK)),
+        default=Value(ON_TRACK),
+        output_field=CharField(max_length=10),
+    )
+
+
 class TicketQuerySet(OrgQuerySet):
     """Organization scoping plus the SLA annotation, so `sla_status` is filterable and current."""
 
     def with_sla_status(self, now: datetime | None = None) -> TicketQuerySet:
         """Annotate `sla_status` (on_track, at_risk, breached, paused, met, none) as of `now`."""
-        from tickets.sla import sla_status_expression  # sla imports this module
-
         return self.annotate(sla_status=sla_status_expression(now or timezone.now()))
 
     def with_priority_rank(self) -> TicketQuerySet:

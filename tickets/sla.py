@@ -3,7 +3,8 @@
 Due times are stored on the ticket (set at creation, moved forward by paused time, recomputed on a
 priority change), together with the moment less than 25 % of each target is left (`*_risk_at`).
 `sla_status` is never stored: `sla_status()` derives it in Python and
-`Ticket.objects.with_sla_status(now)` derives it in SQL with the same rules, so it is always current
+`Ticket.objects.with_sla_status(now)` derives it in SQL with the same rules
+(`tickets.models.sla_status_expression`, beside the queryset that uses it), so it is always current
 and filterable. The rules, in order:
 
 - `none`: cancelled, or no target at all (e.g. the free tier);
@@ -25,20 +26,39 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.db.models import Case, CharField, F, Q, Value, When
 from django.utils import timezone
 
-from tickets.models import SlaTarget, Ticket
-
-ON_TRACK, AT_RISK, BREACHED, PAUSED, MET, NONE = (
-    "on_track",
-    "at_risk",
-    "breached",
-    "paused",
-    "met",
-    "none",
+from tickets.models import (  # the statuses and their SQL twin live with the queryset
+    AT_RISK,
+    BREACHED,
+    MET,
+    NONE,
+    ON_TRACK,
+    PAUSED,
+    SLA_STATUSES,
+    SlaTarget,
+    Ticket,
+    sla_status_expression,
 )
-SLA_STATUSES = [ON_TRACK, AT_RISK, BREACHED, PAUSED, MET, NONE]
+
+__all__ = [
+    "AT_RISK",
+    "BREACHED",
+    "MET",
+    "NONE",
+    "ON_TRACK",
+    "PAUSED",
+    "SLA_STATUSES",
+    "Targets",
+    "apply_targets",
+    "breaches",
+    "current_sla_status",
+    "due_times",
+    "sla_status",
+    "sla_status_expression",
+    "targets_for",
+]
+
 AT_RISK_SHARE = 0.25  # at risk when less than this share of the target is left
 
 _DONE = [Ticket.Status.RESOLVED, Ticket.Status.CLOSED]
@@ -133,45 +153,6 @@ def sla_status(ticket: Ticket, now: datetime | None = None) -> str:
     ) or (ticket.resolution_risk_at is not None and ticket.resolution_risk_at < now):
         return AT_RISK
     return ON_TRACK
-
-
-def sla_status_expression(now: datetime) -> Case:
-    """`sla_status` in SQL, on the stored times only (so it is filterable and indexable)."""
-    done = Q(status__in=_DONE)
-    running, paused = Q(paused_at__isnull=True), Q(paused_at__isnull=False)
-    late_first_response = Q(
-        response_due_at__isnull=False, first_response_at__gt=F("response_due_at")
-    )
-    done_late = late_first_response | Q(
-        response_due_at__isnull=False,
-        first_response_at__isnull=True,
-        resolved_at__gt=F("response_due_at"),
-    )
-    done_late |= Q(resolution_due_at__isnull=False, resolved_at__gt=F("resolution_due_at"))
-    response_passed = Q(response_due_at__isnull=False, first_response_at__isnull=True) & (
-        (running & Q(response_due_at__lt=now)) | (paused & Q(response_due_at__lt=F("paused_at")))
-    )
-    resolution_passed = Q(resolution_due_at__isnull=False) & (
-        (running & Q(resolution_due_at__lt=now))
-        | (paused & Q(resolution_due_at__lt=F("paused_at")))
-    )
-    at_risk = Q(first_response_at__isnull=True, response_risk_at__lt=now) | Q(
-        resolution_risk_at__lt=now
-    )
-    return Case(
-        When(
-            Q(status=Ticket.Status.CANCELLED)
-            | Q(response_due_at__isnull=True, resolution_due_at__isnull=True),
-            then=Value(NONE),
-        ),
-        When(done & done_late, then=Value(BREACHED)),
-        When(done, then=Value(MET)),
-        When(late_first_response | response_passed | resolution_passed, then=Value(BREACHED)),
-        When(paused, then=Value(PAUSED)),
-        When(at_risk, then=Value(AT_RISK)),
-        default=Value(ON_TRACK),
-        output_field=CharField(max_length=10),
-    )
 
 
 def current_sla_status(ticket: Ticket, now: datetime | None = None) -> str:

@@ -61,10 +61,9 @@ def test_resolve_org_member_staff_and_stranger(member, org, other_org, staff):
 
 
 def test_a_request_reads_a_membership_once(member, org, django_assert_num_queries):
-    with request_scope():
-        with django_assert_num_queries(1):
-            tenancy.live_membership(member, org.pk)
-            tenancy.require_member(member, org.pk)
+    with request_scope(), django_assert_num_queries(1):
+        tenancy.live_membership(member, org.pk)
+        tenancy.require_member(member, org.pk)
     with django_assert_num_queries(1):  # outside a request nothing is kept
         tenancy.live_membership(member, org.pk)
 

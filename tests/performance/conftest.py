@@ -77,7 +77,7 @@ def _world(django_db_setup, django_db_blocker):
         atomic.__enter__()
         try:
             seed = importlib.import_module(
-                "tickets.migrations.0003_seed_sla_targets_and_categories"
+                "tickets.migrations.0001_squashed_0005_ticket_org_status_priority_index"
             )
             seed.seed(apps, None)
             yield build_world()

@@ -17,7 +17,9 @@ from tickets.models import Ticket
 def _default_sla_targets(db):
     """The migration's default SLA targets and categories, also after a transactional test
     (of any app) flushed the tables."""
-    seed = importlib.import_module("tickets.migrations.0003_seed_sla_targets_and_categories")
+    seed = importlib.import_module(
+        "tickets.migrations.0001_squashed_0005_ticket_org_status_priority_index"
+    )
     seed.seed(apps, None)
 
 
