@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        import config.schema  # noqa: F401  (registers the OpenAPI auth extension)
+        import accounts.schema  # noqa: F401  (registers the OpenAPI auth extension)

@@ -4,7 +4,7 @@ superuser) stays with superusers."""
 
 from django.contrib.auth.backends import ModelBackend
 
-BACK_OFFICE_APPS = {"accounts", "entitlements", "environments", "services", "tickets"}
+BACK_OFFICE_APPS = {"accounts", "audit", "entitlements", "environments", "services", "tickets"}
 SUPERUSER_ONLY = {"accounts.add_user", "accounts.change_user", "accounts.delete_user"}
 
 

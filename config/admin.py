@@ -13,18 +13,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from accounts.models import User
 from config.errors import DomainError
+
+if TYPE_CHECKING:  # config imports no app: the user model is named by settings
+    from accounts.models import User
 
 
 def change_link(app_label: str, model_name: str, pk: Any, text: Any) -> str:
@@ -45,7 +48,7 @@ def admin_link(obj: Model | None, text: Any = None) -> str:
 
 def staff_users() -> QuerySet[User]:
     """The people work is assigned to: active MIDDAG staff."""
-    return User.objects.filter(is_staff=True, is_active=True).order_by("email")
+    return get_user_model().objects.filter(is_staff=True, is_active=True).order_by("email")
 
 
 def adopt(obj: Model, saved: Model) -> None:

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "services",
     "tickets",
     "audit",
+    "bench",  # `manage.py load_scale_data`, the benchmark's loader (no models, no routes)
 ]
 
 MIDDLEWARE = [
@@ -164,7 +165,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.api.EnvelopePagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "accounts.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth_ip": API_THROTTLE_AUTH, "auth_email": API_THROTTLE_AUTH},
     # Trusted reverse proxies in front of the app. 0: the client address is REMOTE_ADDR and a
@@ -229,7 +230,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/wp-json/middag-account/v1|/api/v1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.schema.envelope_postprocessing_hook",
+        "accounts.schema.envelope_postprocessing_hook",
     ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {

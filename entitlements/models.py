@@ -9,9 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import FSMField, transition
 
-from accounts.models import Company, Organization, OrgOwnedModel
+from accounts.models import Company, LifecycleModel, Organization, OrgOwnedModel, list_indexes
 from config.fsm import StatusChange
-from config.models import LifecycleModel, list_indexes
 
 WIN_BACK_DAYS = 90
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django_fsm import FSMField, transition
 
-from accounts.models import Organization
+from accounts.models import Organization, list_indexes
 from config.fsm import StatusChange
-from config.models import list_indexes
 from entitlements.models import Entitlement, EntitlementRecord
 
 

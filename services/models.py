@@ -6,9 +6,8 @@ from django.conf import settings
 from django.db import models
 from django_fsm import FSMField, transition
 
-from accounts.models import Organization
+from accounts.models import Organization, list_indexes
 from config.fsm import StatusChange
-from config.models import list_indexes
 from entitlements.models import Entitlement, EntitlementRecord
 
 

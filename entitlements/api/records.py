@@ -18,9 +18,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import COMPANY_HEADER_PARAMETER, ORG_HEADER_PARAMETER, OrgScopedViewSet
+from accounts.history import HistoryMixin, transition_action
 from accounts.models import Organization
 from config.api import respond
-from config.history import HistoryMixin, transition_action
 from config.serializers import RefusedFieldsMixin
 from entitlements.models import Entitlement
 from entitlements.records import RecordKind, with_article
@@ -106,7 +106,7 @@ class EntitlementRecordViewSet(
     A subclass sets `model`, `filterset_class`, its serializers and inputs, the actions
     `create_record` / `update_record` (as staticmethods), `create_doc`, and `transitions` with
     their `transition_messages`: each transition becomes `POST /{id}/{name}` through
-    config.history's `transition_action`.
+    accounts.history's `transition_action`.
     """
 
     lookup_value_regex = r"[0-9]{1,18}"

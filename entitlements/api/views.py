@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer, Serializer
 
 from accounts.access import COMPANY_HEADER_PARAMETER, ORG_HEADER_PARAMETER, OrgScopedViewSet
+from accounts.history import HistoryMixin, transition_action
 from config.api import respond
-from config.history import HistoryMixin, transition_action
 from entitlements import actions
 from entitlements.api import serializers as s
 from entitlements.api.filters import EntitlementFilter
@@ -27,7 +27,7 @@ TRANSITION_ACTIONS = tuple(actions.TRANSITIONS)
 def _transition(
     name: str, summary: str, message: str, input_class: type[Serializer] = s.TransitionInput
 ) -> Callable:
-    """`POST /entitlements/{id}/<name>` through the one transition factory (config.history)."""
+    """`POST /entitlements/{id}/<name>` through the one transition factory (accounts.history)."""
     return transition_action(
         name,
         run=actions.TRANSITIONS[name],

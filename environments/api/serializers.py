@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from config import history
+from accounts import history
 from entitlements.api.records import (
     EntitlementInput,
     RecordInput,

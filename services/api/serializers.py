@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
+from accounts import history
 from accounts.models import User
-from config import history
 from entitlements.api.records import (
     EntitlementInput,
     RecordInput,

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db.models import Count, F, Q
 
 from accounts.models import Membership, Organization, User
+from bench.management.commands.load_scale_data import CLIENT_EMAIL, STAFF_EMAIL
 from config.numbering import business_time
 from entitlements import actions as entitlement_actions
 from entitlements.models import Entitlement, EntitlementStatusChange
@@ -19,7 +20,6 @@ from environments.models import Environment, EnvironmentStatusChange
 from services.models import Service, ServiceStatusChange
 from tests.conftest import API, client_for
 from tickets import actions
-from tickets.management.commands.load_scale_data import CLIENT_EMAIL, STAFF_EMAIL
 from tickets.models import Reply, Ticket, TicketCount, TicketStatusChange
 from tickets.sla import sla_status
 

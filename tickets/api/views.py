@@ -19,8 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import COMPANY_HEADER, ORG_HEADER_PARAMETER, OrgScopedViewSet
+from accounts.history import HistoryMixin, transition_action
 from config.api import respond
-from config.history import HistoryMixin, transition_action
 from environments.models import Environment
 from services.models import Service
 from tickets import actions
@@ -42,7 +42,7 @@ TRANSITION_MESSAGES = {
 
 
 def _transition(name: str, description: str) -> Callable:
-    """`POST /tickets/{id}/<name>` through the one transition factory (config.history)."""
+    """`POST /tickets/{id}/<name>` through the one transition factory (accounts.history)."""
     return transition_action(
         name,
         run=partial(actions.ticket_transition, name=name),
@@ -161,7 +161,7 @@ class TicketViewSet(
         reply = actions.ticket_reply(ticket=ticket, author=request.user, **inp.validated_data)
         return respond(s.TicketReplySerializer(reply).data, status=201, message="Reply added")
 
-    transition_output = _fresh  # config.history.transition_action answers with it
+    transition_output = _fresh  # accounts.history.transition_action answers with it
 
     start = _transition("start", "Staff: open or waiting → in_progress (the SLA clock resumes).")
     wait = _transition("wait", "Staff: in_progress → waiting (the SLA clock pauses).")
