@@ -22,36 +22,15 @@ from rest_framework.exceptions import APIException
 from accounts.authentication import JWTAuthentication
 from accounts.models import Organization
 from accounts.tenancy import live_membership
+from tickets.api.serializers import TicketSerializer
 from tickets.models import Ticket
 from tickets.queries import ticket_total
 from tickets.sla import sla_status
 
+# The API list's own columns (TicketSerializer), read as joined values; `sla_status` is derived.
+_JOINED = {"entitlement_code": "entitlement__code", "type": "category__name"}
 FIELDS = [
-    "id",
-    "number",
-    "title",
-    "description",
-    "status",
-    "priority",
-    "entitlement_id",
-    "entitlement__code",
-    "environment_id",
-    "service_id",
-    "organization_id",
-    "requester_id",
-    "assignee_id",
-    "due_at",
-    "response_due_at",
-    "resolution_due_at",
-    "first_response_at",
-    "resolved_at",
-    "closed_at",
-    "rating",
-    "category_id",
-    "category__name",
-    "source",
-    "created_at",
-    "updated_at",
+    *(_JOINED.get(name, name) for name in TicketSerializer.Meta.fields if name != "sla_status"),
     # read by sla_status() only
     "response_risk_at",
     "resolution_risk_at",

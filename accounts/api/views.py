@@ -25,12 +25,16 @@ from config.conditional import ConditionalMixin
 from config.errors import Forbidden, NotFound
 
 
-class RegisterView(ApiViewMixin, APIView):
+class CredentialsView(ApiViewMixin, APIView):
+    """Register and log in: anyone may try, throttled per address and per e-mail."""
+
     tenancy = "own-account"
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = [AuthIPThrottle, AuthEmailThrottle]
 
+
+class RegisterView(CredentialsView):
     @extend_schema(request=s.RegisterInput, responses={201: s.UserSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
         inp = s.RegisterInput(data=request.data)
@@ -39,12 +43,7 @@ class RegisterView(ApiViewMixin, APIView):
         return respond(s.UserSerializer(user).data, status=201, message="User registered")
 
 
-class LoginView(ApiViewMixin, APIView):
-    tenancy = "own-account"
-    authentication_classes: list = []
-    permission_classes = [permissions.AllowAny]
-    throttle_classes = [AuthIPThrottle, AuthEmailThrottle]
-
+class LoginView(CredentialsView):
     @extend_schema(request=s.LoginInput, responses={200: s.LoginSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
         inp = s.LoginInput(data=request.data)

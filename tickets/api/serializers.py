@@ -271,29 +271,6 @@ class ScopedQuerysets(Mapping):
         return TicketCategory.objects.filter(is_active=True)
 
 
-class TicketCreateInput(serializers.Serializer):
-    """POST /tickets. Staff may also name service_id, environment_id, requester_id, assignee_id."""
-
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField()
-    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
-    entitlement_id = _IdField(scope_name="entitlement", required=False, allow_null=True)
-    environment_id = _IdField(scope_name="environment", required=False, allow_null=True)
-    service_id = _IdField(scope_name="service", required=False, allow_null=True)
-    requester_id = _IdField(scope_name="requester", required=False, allow_null=True)
-    assignee_id = _IdField(scope_name="assignee", required=False, allow_null=True)
-    category_id = _IdField(scope_name="category", required=False, allow_null=True)
-
-    STAFF_ONLY = ("requester_id", "assignee_id", "service_id")
-
-    def validate(self, attrs: dict) -> dict:
-        if not any(attrs.get(f) for f in ("entitlement_id", "environment_id", "service_id")):
-            raise serializers.ValidationError(
-                {"entitlement_id": ["This field is required."]}, code="required"
-            )
-        return attrs
-
-
 class EnvironmentTicketCreateInput(serializers.Serializer):
     """POST /environments/{id}/tickets (seed 001)."""
 
@@ -305,6 +282,24 @@ class EnvironmentTicketCreateInput(serializers.Serializer):
     category_id = _IdField(scope_name="category", required=False, allow_null=True)
 
     STAFF_ONLY = ("requester_id", "assignee_id")
+
+
+class TicketCreateInput(EnvironmentTicketCreateInput):
+    """POST /tickets: the same, naming the target. Staff may also name service_id,
+    environment_id, requester_id, assignee_id."""
+
+    entitlement_id = _IdField(scope_name="entitlement", required=False, allow_null=True)
+    environment_id = _IdField(scope_name="environment", required=False, allow_null=True)
+    service_id = _IdField(scope_name="service", required=False, allow_null=True)
+
+    STAFF_ONLY = ("requester_id", "assignee_id", "service_id")
+
+    def validate(self, attrs: dict) -> dict:
+        if not any(attrs.get(f) for f in ("entitlement_id", "environment_id", "service_id")):
+            raise serializers.ValidationError(
+                {"entitlement_id": ["This field is required."]}, code="required"
+            )
+        return attrs
 
 
 class TicketUpdateInput(serializers.Serializer):
