@@ -274,8 +274,9 @@ def _django_fields(exc: DjangoValidationError) -> dict:
     return {"non_field_errors": [str(m) for m in exc.messages]}
 
 
-def _classify(exc: Exception) -> tuple[int, str, str, dict | None, str | None]:
-    """Map an exception to (HTTP status, code, detail, fields, reason)."""
+def classify_exception(exc: Exception) -> tuple[int, str, str, dict | None, str | None]:
+    """Map an exception to (HTTP status, code, detail, fields, reason): the one classification
+    every wire format renders (this envelope, and the compatibility APIs' own bodies)."""
     if isinstance(exc, DomainError):
         return exc.status_code, exc.code, exc.detail, getattr(exc, "fields", None), exc.reason
     if isinstance(exc, exceptions.ValidationError):
@@ -334,7 +335,7 @@ def rollback_request(view: Any) -> None:
 
 def exception_handler(exc: Exception, context: dict) -> Response:
     """Every error of the account API as the envelope; the request's transaction is rolled back."""
-    http_status, code, detail, fields, reason = _classify(exc)
+    http_status, code, detail, fields, reason = classify_exception(exc)
     rollback_request(context.get("view"))
     response = Response(
         error_envelope(code, detail, http_status, fields=fields, reason=reason),

@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from accounts import tenancy
 from accounts.idempotency import IdempotentMixin
 from accounts.models import Organization
-from config.api import ApiViewMixin, _classify, rollback_request
+from config.api import ApiViewMixin, classify_exception, rollback_request
 from config.errors import Invalid, NotFound
 from entitlements.models import Entitlement
 from entitlements.queries import sole_active_env_entitlement
@@ -72,7 +72,7 @@ class CompatView(ApiViewMixin, IdempotentMixin, APIView):
         return self.handle_compat_exception
 
     def handle_compat_exception(self, exc: Exception, context: dict) -> Response:
-        status, _code, detail, fields, _reason = _classify(exc)
+        status, _code, detail, fields, _reason = classify_exception(exc)
         if status == 422 and fields:
             first = next(iter(fields))
             messages = fields[first]
