@@ -13,6 +13,19 @@ from django.db import connection
 from config.keys import _generate_pair
 from tests.conftest import API, assert_envelope
 
+
+def keys(text: str) -> frozenset[str]:
+    """The names of an API contract (the keys of a body), written as one whitespace-separated
+    string: compare `set(body)` with it, so a key added or removed in the code fails the test."""
+    return frozenset(text.split())
+
+
+def table(text: str) -> list[tuple[str, ...]]:
+    """The rows of a table written as text, one row a line, columns separated by whitespace (blank
+    lines skipped): lifecycle tables read as the SPEC writes them."""
+    return [tuple(line.split()) for line in text.splitlines() if line.strip()]
+
+
 # The management form of an admin page's read-only history inline: no rows posted.
 NO_HISTORY_ROWS = {"history-TOTAL_FORMS": "0", "history-INITIAL_FORMS": "0"}
 

@@ -14,7 +14,7 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
 )
-from tests.helpers import add_collaborator, assert_error, change_collaborator, created_data
+from tests.helpers import add_collaborator, assert_error, change_collaborator, created_data, keys
 
 pytestmark = pytest.mark.django_db
 
@@ -128,22 +128,10 @@ def test_role_and_scope_matrix(cast, org, operation, actor, expected):
 def test_organization_fields(owner_api, owner, org):
     response = owner_api.get(f"{API}/organizations/{org.pk}")
     data = response.json()["data"]
-    assert set(data) == {
-        "id",
-        "name",
-        "slug",
-        "legal_name",
-        "cnpj",
-        "email",
-        "phone",
-        "type",
-        "country",
-        "company",
-        "status",
-        "owner_id",
-        "created_at",
-        "updated_at",
-    }
+    assert set(data) == keys(
+        "id name slug legal_name cnpj email phone type country company status owner_id "
+        "created_at updated_at"
+    )
     assert data["owner_id"] == owner.pk
     assert response.json()["meta"] is None
     assert data["created_at"].endswith("Z")
@@ -284,17 +272,9 @@ def test_collaborator_shape_and_listing(owner_api, owner, member, org):
     assert body["meta"] == {"page": 1, "per_page": 20, "total": 2, "pages": 1}
     rows = {row["user_id"]: row for row in body["data"]}
     assert set(rows) == {owner.pk, member.pk}
-    assert set(rows[member.pk]) == {
-        "id",
-        "user_id",
-        "email",
-        "name",
-        "organization_id",
-        "role",
-        "scopes",
-        "is_active",
-        "created_at",
-    }
+    assert set(rows[member.pk]) == keys(
+        "id user_id email name organization_id role scopes is_active created_at"
+    )
     assert rows[member.pk]["scopes"] == ["entitlements", "tickets"]
     assert rows[owner.pk]["scopes"] == ALL_SCOPES
 

@@ -14,74 +14,30 @@ from tests.factories import (
     OrderFactory,
     OrganizationFactory,
 )
-from tests.helpers import created_data, the_only_item, validation_error_fields
+from tests.helpers import created_data, keys, the_only_item, validation_error_fields
 
 pytestmark = pytest.mark.django_db
 
-LIST_FIELDS = {
-    "id",
-    "code",
-    "class",
-    "product_name",
-    "status",
-    "organization_id",
-    "company",
-    "expires_at",
-    "auto_created",
-    "created_at",
-    "updated_at",
-}
-DETAIL_FIELDS = {
-    "id",
-    "code",
-    "class",
-    "product_name",
-    "product_description",
-    "status",
-    "organization_id",
-    "company",
-    "expires_at",
-    "quote_id",
-    "auto_created",
-    "metadata",
-    "created_at",
-    "updated_at",
-}
-ORDER_FIELDS = {
-    "id",
-    "number",
-    "status",
-    "total",
-    "currency",
-    "date_created",
-    "date_completed",
-    "payment_method",
-    "items_count",
-}
-LICENSE_FIELDS = {
-    "id",
-    "license_key",
-    "product_name",
-    "status",
-    "entitlement_id",
-    "entitlement_code",
-    "activations_limit",
-    "activations_count",
-    "activated_domains",
-    "expires_at",
-    "created_at",
-}
-CONTRACT_FIELDS = {
-    "id",
-    "title",
-    "status",
-    "start_date",
-    "end_date",
-    "organization_id",
-    "entitlement_id",
-    "created_at",
-}
-HISTORY_FIELDS = {"from_status", "to_status", "changed_at", "changed_by", "reason"}
+# The keys of each body, as seed 004 documents them.
+LIST_FIELDS = keys(
+    "id code class product_name status organization_id company expires_at auto_created "
+    "created_at updated_at"
+)
+DETAIL_FIELDS = keys(
+    "id code class product_name product_description status organization_id company "
+    "expires_at quote_id auto_created metadata created_at updated_at"
+)
+ORDER_FIELDS = keys(
+    "id number status total currency date_created date_completed payment_method items_count"
+)
+LICENSE_FIELDS = keys(
+    "id license_key product_name status entitlement_id entitlement_code activations_limit "
+    "activations_count activated_domains expires_at created_at"
+)
+CONTRACT_FIELDS = keys(
+    "id title status start_date end_date organization_id entitlement_id created_at"
+)
+HISTORY_FIELDS = keys("from_status to_status changed_at changed_by reason")
 
 TRANSITION_PATHS = ["suspend", "reactivate", "expire", "renew", "cancel", "win-back"]
 

@@ -6,31 +6,18 @@ from environments.actions import environment_suspend
 from environments.models import Environment, EnvironmentStatusChange
 from tests.conftest import API, assert_envelope, client_for
 from tests.factories import EntitlementFactory, EnvironmentFactory
-from tests.helpers import created_data, the_only_item, validation_error_fields
+from tests.helpers import created_data, keys, the_only_item, validation_error_fields
 
 URL = f"{API}/environments"
-LIST_KEYS = {
-    "id",
-    "name",
-    "status",
-    "platform",
-    "environment_type",
-    "url",
-    "entitlement_id",
-    "entitlement_code",
-    "organization_id",
-    "created_at",
-}
+LIST_KEYS = keys(
+    "id name status platform environment_type url entitlement_id entitlement_code "
+    "organization_id created_at"
+)
 DETAIL_KEYS = LIST_KEYS | {"metadata", "updated_at"}
-OPERATIONAL_KEYS = {
-    "platform_version",
-    "admin_url",
-    "hosting_provider",
-    "region",
-    "backup_schedule",
-    "backup_retention_days",
-    "health",
-}
+OPERATIONAL_KEYS = keys(
+    "platform_version admin_url hosting_provider region backup_schedule "
+    "backup_retention_days health"
+)
 
 
 TRANSITION_PATHS = [

@@ -6,19 +6,12 @@ from services.actions import service_hold
 from services.models import Service, ServiceStatusChange
 from tests.conftest import API, assert_envelope, client_for
 from tests.factories import EntitlementFactory, ServiceFactory, UserFactory
-from tests.helpers import created_data, the_only_item
+from tests.helpers import created_data, keys, the_only_item
 
 URL = f"{API}/services"
-LIST_KEYS = {
-    "id",
-    "name",
-    "status",
-    "lifecycle",
-    "entitlement_id",
-    "entitlement_code",
-    "organization_id",
-    "created_at",
-}
+LIST_KEYS = keys(
+    "id name status lifecycle entitlement_id entitlement_code organization_id created_at"
+)
 DETAIL_KEYS = LIST_KEYS | {"description", "metadata", "updated_at"}
 EXTRA_KEYS = {"category", "priority", "start_date", "assigned_staff_id", "assigned_staff_name"}
 TRANSITIONS = ["approve", "start", "hold", "resume", "deliver", "rework", "close", "cancel"]

@@ -9,35 +9,17 @@ from django.utils import timezone
 
 from tests.conftest import API, assert_envelope, client_for
 from tests.factories import EntitlementFactory, OrganizationFactory, ServiceFactory
+from tests.helpers import keys
 from tests.tickets.conftest import move
 from tickets import actions
 from tickets.models import Ticket
 
-TICKET_FIELDS = {
-    "id",
-    "number",
-    "title",
-    "description",
-    "status",
-    "priority",
-    "sla_status",
-    "entitlement_id",
-    "entitlement_code",
-    "environment_id",
-    "service_id",
-    "organization_id",
-    "requester_id",
-    "assignee_id",
-    "due_at",
-    "response_due_at",
-    "resolution_due_at",
-    "first_response_at",
-    "resolved_at",
-    "closed_at",
-    "rating",
-    "created_at",
-    "updated_at",
-}
+TICKET_FIELDS = keys(
+    "id number title description status priority sla_status entitlement_id "
+    "entitlement_code environment_id service_id organization_id requester_id assignee_id "
+    "due_at response_due_at resolution_due_at first_response_at resolved_at closed_at "
+    "rating created_at updated_at"
+)
 
 
 def test_detail_fields(ticket, member_api, env_entitlement, org, member):
