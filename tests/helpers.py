@@ -26,6 +26,12 @@ def table(text: str) -> list[tuple[str, ...]]:
     return [tuple(line.split()) for line in text.splitlines() if line.strip()]
 
 
+def moves(text: str) -> dict[tuple[str, str], str]:
+    """A lifecycle table written as text, one allowed move a line (`from transition to`):
+    {(from, transition): to}, in the order written."""
+    return {(source, name): target for source, name, target in table(text)}
+
+
 # The management form of an admin page's read-only history inline: no rows posted.
 NO_HISTORY_ROWS = {"history-TOTAL_FORMS": "0", "history-INITIAL_FORMS": "0"}
 

@@ -17,28 +17,26 @@ from environments.models import Environment
 from tests.conftest import API, assert_envelope, client_for
 from tests.entitlements.conftest import reach
 from tests.factories import EnvironmentFactory
+from tests.helpers import moves
 
 Status = Entitlement.Status
 ALL_STATUSES = [Status.ACTIVE, Status.SUSPENDED, Status.EXPIRED, Status.CANCELLED]
-PATHS = {
-    "suspend": "suspend",
-    "reactivate": "reactivate",
-    "expire": "expire",
-    "renew": "renew",
-    "cancel": "cancel",
-    "win_back": "win-back",
-}
-ALLOWED = {
-    (Status.ACTIVE, "suspend"): Status.SUSPENDED,
-    (Status.SUSPENDED, "reactivate"): Status.ACTIVE,
-    (Status.ACTIVE, "expire"): Status.EXPIRED,
-    (Status.SUSPENDED, "expire"): Status.EXPIRED,
-    (Status.EXPIRED, "renew"): Status.ACTIVE,
-    (Status.ACTIVE, "cancel"): Status.CANCELLED,
-    (Status.SUSPENDED, "cancel"): Status.CANCELLED,
-    (Status.EXPIRED, "cancel"): Status.CANCELLED,
-    (Status.CANCELLED, "win_back"): Status.ACTIVE,
-}
+# Each transition's URL path: its name, dashed.
+NAMES = ("suspend", "reactivate", "expire", "renew", "cancel", "win_back")
+PATHS = {name: name.replace("_", "-") for name in NAMES}
+ALLOWED = moves(
+    """
+    active     suspend     suspended
+    suspended  reactivate  active
+    active     expire      expired
+    suspended  expire      expired
+    expired    renew       active
+    active     cancel      cancelled
+    suspended  cancel      cancelled
+    expired    cancel      cancelled
+    cancelled  win_back    active
+    """
+)
 FORBIDDEN = [(s, t) for s in ALL_STATUSES for t in PATHS if (s, t) not in ALLOWED]
 
 

@@ -7,21 +7,24 @@ from config.fsm import TransitionConflict
 from environments import actions, errors
 from environments.models import Environment, EnvironmentStatusChange
 from tests.factories import EntitlementFactory, EnvironmentFactory
+from tests.helpers import moves
 
 Status = Environment.Status
 
-ALLOWED = {
-    (Status.PROVISIONING, "activate"): Status.ACTIVE,
-    (Status.PROVISIONING, "decommission"): Status.DECOMMISSIONED,
-    (Status.ACTIVE, "start_maintenance"): Status.MAINTENANCE,
-    (Status.ACTIVE, "suspend"): Status.SUSPENDED,
-    (Status.ACTIVE, "decommission"): Status.DECOMMISSIONED,
-    (Status.MAINTENANCE, "end_maintenance"): Status.ACTIVE,
-    (Status.MAINTENANCE, "suspend"): Status.SUSPENDED,
-    (Status.MAINTENANCE, "decommission"): Status.DECOMMISSIONED,
-    (Status.SUSPENDED, "reactivate"): Status.ACTIVE,
-    (Status.SUSPENDED, "decommission"): Status.DECOMMISSIONED,
-}
+ALLOWED = moves(
+    """
+    provisioning  activate           active
+    provisioning  decommission       decommissioned
+    active        start_maintenance  maintenance
+    active        suspend            suspended
+    active        decommission       decommissioned
+    maintenance   end_maintenance    active
+    maintenance   suspend            suspended
+    maintenance   decommission       decommissioned
+    suspended     reactivate         active
+    suspended     decommission       decommissioned
+    """
+)
 FORBIDDEN = [
     (status, name)
     for status in Status.values

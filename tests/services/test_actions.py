@@ -7,33 +7,37 @@ from config.fsm import TransitionConflict
 from services import actions, errors
 from services.models import Service, ServiceStatusChange
 from tests.factories import EntitlementFactory, ServiceFactory, UserFactory
+from tests.helpers import moves
 
 Status = Service.Status
 
-COMMON = {
-    ("proposal", "approve"): "approved",
-    ("proposal", "cancel"): "cancelled",
-    ("approved", "start"): "in_progress",
-    ("approved", "cancel"): "cancelled",
-    ("in_progress", "hold"): "on_hold",
-    ("in_progress", "cancel"): "cancelled",
-    ("on_hold", "resume"): "in_progress",
-    ("on_hold", "cancel"): "cancelled",
-}
-ALLOWED = {
-    "project": {
-        **COMMON,
-        ("in_progress", "deliver"): "delivered",
-        ("delivered", "rework"): "in_progress",
-        ("delivered", "close"): "closed",
-        ("delivered", "cancel"): "cancelled",
-    },
-    "ongoing": {
-        **COMMON,
-        ("in_progress", "close"): "closed",
-        ("on_hold", "close"): "closed",
-    },
-}
+COMMON = moves(
+    """
+    proposal     approve  approved
+    proposal     cancel   cancelled
+    approved     start    in_progress
+    approved     cancel   cancelled
+    in_progress  hold     on_hold
+    in_progress  cancel   cancelled
+    on_hold      resume   in_progress
+    on_hold      cancel   cancelled
+    """
+)
+PROJECT_ONLY = moves(
+    """
+    in_progress  deliver  delivered
+    delivered    rework   in_progress
+    delivered    close    closed
+    delivered    cancel   cancelled
+    """
+)
+ONGOING_ONLY = moves(
+    """
+    in_progress  close  closed
+    on_hold      close  closed
+    """
+)
+ALLOWED = {"project": COMMON | PROJECT_ONLY, "ongoing": COMMON | ONGOING_ONLY}
 # An ongoing service never reaches delivered, so that status is only tested for projects.
 STATUSES = {"project": Status.values, "ongoing": [s for s in Status.values if s != "delivered"]}
 ALLOWED_CASES = [(lc, st, name) for lc, table in ALLOWED.items() for (st, name) in table]

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import API, assert_envelope, client_for
+from tests.helpers import moves
 from tests.tickets.conftest import move
 from tickets.models import Ticket, TicketStatusChange
 
@@ -19,20 +20,22 @@ PATHS = {
     "cancelled": ["cancel"],
 }
 # SPEC §4: (from, transition) → to.
-ALLOWED = {
-    ("open", "start"): "in_progress",
-    ("waiting", "start"): "in_progress",
-    ("in_progress", "wait"): "waiting",
-    ("open", "resolve"): "resolved",
-    ("in_progress", "resolve"): "resolved",
-    ("waiting", "resolve"): "resolved",
-    ("resolved", "close"): "closed",
-    ("resolved", "reopen"): "open",
-    ("open", "cancel"): "cancelled",
-    ("in_progress", "cancel"): "cancelled",
-    ("waiting", "cancel"): "cancelled",
-    ("resolved", "cancel"): "cancelled",
-}
+ALLOWED = moves(
+    """
+    open         start    in_progress
+    waiting      start    in_progress
+    in_progress  wait     waiting
+    open         resolve  resolved
+    in_progress  resolve  resolved
+    waiting      resolve  resolved
+    resolved     close    closed
+    resolved     reopen   open
+    open         cancel   cancelled
+    in_progress  cancel   cancelled
+    waiting      cancel   cancelled
+    resolved     cancel   cancelled
+    """
+)
 NAMES = ["start", "wait", "resolve", "close", "cancel", "reopen"]
 CASES = [(status, name) for status in PATHS for name in NAMES]
 
