@@ -68,6 +68,13 @@ def live_membership_with_user(user_id: int, org_id: int) -> Membership | None:
     return membership
 
 
+def live_members(org_id: int) -> QuerySet[User]:
+    """The active users holding a live membership of the organization (e.g. requester choices)."""
+    return User.objects.filter(
+        is_active=True, memberships__in=live_memberships().filter(organization_id=org_id)
+    )
+
+
 def is_live_member(user: User, org_id: int) -> bool:
     """Whether the user holds a live membership of the organization."""
     return live_membership(user, org_id) is not None

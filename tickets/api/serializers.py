@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import tenancy
 from accounts.models import Organization, User
 from entitlements.models import Entitlement
 from environments.models import Environment
@@ -239,13 +240,9 @@ class ScopedQuerysets(Mapping):
         return len(self.NAMES)
 
     def _entitlement(self) -> QuerySet:
-        org = self.org
-        if org is None:  # staff without the header: every organization
-            entitlements = Entitlement.objects.all()
-        else:
-            entitlements = Entitlement.objects.filter(organization=org)
-            if self.staff:
-                entitlements |= Entitlement.objects.filter(organization__isnull=True)
+        entitlements = Entitlement.objects.for_org(self.org)  # None: staff, every organization
+        if self.org is not None and self.staff:  # staff may also name a standalone entitlement
+            entitlements |= Entitlement.objects.filter(organization__isnull=True)
         # The environment is joined in: ticket_create reads it for ENV entitlements.
         return entitlements.select_related("organization", "environment")
 
@@ -258,11 +255,7 @@ class ScopedQuerysets(Mapping):
     def _requester(self) -> QuerySet:
         if self.org is None:
             return User.objects.filter(is_active=True)
-        return User.objects.filter(
-            is_active=True,
-            memberships__organization=self.org,
-            memberships__is_active=True,
-        )
+        return tenancy.live_members(self.org.pk)
 
     def _assignee(self) -> QuerySet:
         return User.objects.filter(is_staff=True, is_active=True)

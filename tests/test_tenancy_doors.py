@@ -1,0 +1,28 @@
+"""The API's id inputs ask the same tenancy rule as the actions: a requester must hold a LIVE
+membership (an active membership of an active organization)."""
+
+import pytest
+
+from accounts.models import Organization
+from tests.conftest import API, client_for
+from tests.factories import EntitlementFactory, EnvironmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_cannot_name_a_requester_whose_organization_is_inactive(staff, member, org):
+    entitlement = EntitlementFactory(organization=org, entitlement_class="ENV")
+    EnvironmentFactory(entitlement=entitlement, organization=org)
+    body = {
+        "title": "Site down",
+        "description": "500 on every page",
+        "entitlement_id": entitlement.pk,
+        "requester_id": member.pk,
+    }
+    api = client_for(staff, org)
+    Organization.objects.filter(pk=org.pk).update(status=Organization.Status.INACTIVE)
+    refused = api.post(f"{API}/tickets", body, format="json")
+    assert refused.status_code == 422
+    assert "requester_id" in refused.json()["errors"]["fields"]
+    Organization.objects.filter(pk=org.pk).update(status=Organization.Status.ACTIVE)
+    assert api.post(f"{API}/tickets", body, format="json").status_code == 201
