@@ -34,13 +34,9 @@ FORBIDDEN = [
 
 
 def test_create_provisions_with_history(org, env_entitlement, staff):
+    fields = {"name": "Acme Moodle Production", "platform": "moodle", "region": "sa-east-1"}
     environment = actions.environment_create(
-        actor=staff,
-        entitlement=env_entitlement,
-        name="Acme Moodle Production",
-        platform="moodle",
-        url="https://lms.example.com",
-        region="sa-east-1",
+        actor=staff, entitlement=env_entitlement, url="https://lms.example.com", **fields
     )
     environment = Environment.objects.get(pk=environment.pk)
     assert environment.status == Status.PROVISIONING

@@ -6,7 +6,7 @@ from environments.actions import environment_suspend
 from environments.models import Environment, EnvironmentStatusChange
 from tests.conftest import API, assert_envelope, client_for
 from tests.factories import EntitlementFactory, EnvironmentFactory
-from tests.helpers import created_data, keys, the_only_item, validation_error_fields
+from tests.helpers import created_data, keys, table, the_only_item, validation_error_fields
 
 URL = f"{API}/environments"
 LIST_KEYS = keys(
@@ -351,14 +351,16 @@ def test_patch_decommissioned_is_409(staff_api, environment):
 
 @pytest.mark.parametrize(
     ("before", "path", "after"),
-    [
-        ("provisioning", "activate", "active"),
-        ("active", "start-maintenance", "maintenance"),
-        ("maintenance", "end-maintenance", "active"),
-        ("active", "suspend", "suspended"),
-        ("suspended", "reactivate", "active"),
-        ("maintenance", "decommission", "decommissioned"),
-    ],
+    table(
+        """
+        provisioning  activate           active
+        active        start-maintenance  maintenance
+        maintenance   end-maintenance    active
+        active        suspend            suspended
+        suspended     reactivate         active
+        maintenance   decommission       decommissioned
+        """
+    ),
 )
 def test_staff_transitions(before, path, after, staff_api, environment, staff):
     Environment.objects.filter(pk=environment.pk).update(status=before)

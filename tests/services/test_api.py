@@ -6,7 +6,7 @@ from services.actions import service_hold
 from services.models import Service, ServiceStatusChange
 from tests.conftest import API, assert_envelope, client_for
 from tests.factories import EntitlementFactory, ServiceFactory, UserFactory
-from tests.helpers import created_data, keys, the_only_item
+from tests.helpers import created_data, keys, table, the_only_item
 
 URL = f"{API}/services"
 LIST_KEYS = keys(
@@ -223,17 +223,19 @@ def test_patch_status_is_422(staff_api, service):
 
 @pytest.mark.parametrize(
     ("lifecycle", "before", "name", "after"),
-    [
-        ("project", "proposal", "approve", "approved"),
-        ("project", "approved", "start", "in_progress"),
-        ("project", "in_progress", "hold", "on_hold"),
-        ("project", "on_hold", "resume", "in_progress"),
-        ("project", "in_progress", "deliver", "delivered"),
-        ("project", "delivered", "rework", "in_progress"),
-        ("project", "delivered", "close", "closed"),
-        ("ongoing", "on_hold", "close", "closed"),
-        ("ongoing", "approved", "cancel", "cancelled"),
-    ],
+    table(
+        """
+        project  proposal     approve  approved
+        project  approved     start    in_progress
+        project  in_progress  hold     on_hold
+        project  on_hold      resume   in_progress
+        project  in_progress  deliver  delivered
+        project  delivered    rework   in_progress
+        project  delivered    close    closed
+        ongoing  on_hold      close    closed
+        ongoing  approved     cancel   cancelled
+        """
+    ),
 )
 def test_staff_transitions(lifecycle, before, name, after, staff_api, org, staff):
     service = ServiceFactory(entitlement__organization=org, lifecycle=lifecycle, status=before)
@@ -251,12 +253,14 @@ def test_staff_transitions(lifecycle, before, name, after, staff_api, org, staff
 
 @pytest.mark.parametrize(
     ("lifecycle", "status", "name"),
-    [
-        ("ongoing", "in_progress", "deliver"),
-        ("project", "in_progress", "close"),
-        ("project", "closed", "rework"),
-        ("ongoing", "cancelled", "resume"),
-    ],
+    table(
+        """
+        ongoing  in_progress  deliver
+        project  in_progress  close
+        project  closed       rework
+        ongoing  cancelled    resume
+        """
+    ),
 )
 def test_forbidden_transition_is_409(lifecycle, status, name, staff_api, org):
     service = ServiceFactory(entitlement__organization=org, lifecycle=lifecycle, status=status)
