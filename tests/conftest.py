@@ -134,6 +134,12 @@ def staff(db) -> User:
     return StaffFactory()
 
 
+@pytest.fixture(params=["system", "staff"])
+def staff_actor(request, staff) -> User | None:
+    """The system (None, a management command) and a staff user may do what staff may."""
+    return None if request.param == "system" else staff
+
+
 @pytest.fixture
 def user(db) -> User:
     return UserFactory()

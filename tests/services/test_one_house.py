@@ -1,5 +1,7 @@
-"""Service actions decide who may act and audit edits and assignments themselves (issue 12,
-"one house"): the API, the admin and the commands get the same answer because none decides."""
+"""Service actions decide who may edit and assign and audit both themselves (issue 12, "one
+house"): the API, the admin and the commands get the same answer because none decides. What
+services share with environments (creation, transitions) is in
+tests/test_environment_and_service_actions.py."""
 
 import pytest
 
@@ -7,52 +9,16 @@ from audit.actions import entries_for
 from audit.models import AuditEntry
 from config.errors import Forbidden
 from services import actions, errors
-from services.models import Service, ServiceStatusChange
+from services.models import Service
 from tests.conftest import API
 from tests.factories import ServiceFactory, StaffFactory
 
 Status = Service.Status
 Action = AuditEntry.Action
 
-# A project status each transition is allowed from, so only the actor can refuse it.
-ALLOWED_FROM = {
-    "approve": Status.PROPOSAL,
-    "start": Status.APPROVED,
-    "hold": Status.IN_PROGRESS,
-    "resume": Status.ON_HOLD,
-    "deliver": Status.IN_PROGRESS,
-    "rework": Status.DELIVERED,
-    "close": Status.DELIVERED,
-    "cancel": Status.PROPOSAL,
-}
-
 
 def _service(org, status: str, **fields) -> Service:
     return ServiceFactory(entitlement__organization=org, status=status, **fields)
-
-
-@pytest.fixture(params=["system", "staff"])
-def staff_actor(request, staff):
-    """The system (None, a management command) and a staff user may do what staff may."""
-    return None if request.param == "system" else staff
-
-
-def test_the_transition_table_is_covered():
-    assert set(ALLOWED_FROM) == set(actions.TRANSITIONS)
-
-
-def test_a_client_may_not_create(owner, svc_entitlement):
-    with pytest.raises(Forbidden) as exc:
-        actions.service_create(actor=owner, entitlement=svc_entitlement, name="Theme")
-    assert exc.value.status_code == 403
-    assert not Service.objects.exists()
-
-
-def test_a_client_may_not_update(owner, service):
-    with pytest.raises(Forbidden):
-        actions.service_update(service=service, actor=owner, name="Renamed")
-    assert Service.objects.get(pk=service.pk).name == service.name
-    assert not entries_for(service, staff=True).exists()
 
 
 def test_a_client_may_not_assign(owner, service, staff):
@@ -63,36 +29,12 @@ def test_a_client_may_not_assign(owner, service, staff):
     assert not entries_for(service, staff=True).exists()
 
 
-@pytest.mark.parametrize("name", list(ALLOWED_FROM))
-def test_a_client_may_not_move_a_service(name, org, owner):
-    service = _service(org, ALLOWED_FROM[name])
-    with pytest.raises(Forbidden) as exc:
-        actions.TRANSITIONS[name](service=service, actor=owner)
-    assert exc.value.status_code == 403
-    assert Service.objects.get(pk=service.pk).status == ALLOWED_FROM[name]
-    assert not ServiceStatusChange.objects.exists()
-
-
-def test_staff_and_the_system_create(staff_actor, svc_entitlement):
-    service = actions.service_create(actor=staff_actor, entitlement=svc_entitlement, name="Theme")
-    row = ServiceStatusChange.objects.get(subject=service)
-    assert (row.transition, row.changed_by) == ("create", staff_actor)
-
-
 def test_staff_and_the_system_update_and_assign(staff_actor, service, staff):
     actions.service_update(service=service, actor=staff_actor, category="Design")
     actions.service_assign(service=service, actor=staff_actor, assignee=staff)
     fresh = Service.objects.get(pk=service.pk)
     assert (fresh.category, fresh.assigned_staff_id) == ("Design", staff.pk)
     assert [e.actor for e in entries_for(service, staff=True)] == [staff_actor, staff_actor]
-
-
-@pytest.mark.parametrize("name", list(ALLOWED_FROM))
-def test_staff_and_the_system_move_a_service(name, staff_actor, org):
-    service = _service(org, ALLOWED_FROM[name])
-    moved = actions.TRANSITIONS[name](service=service, actor=staff_actor)
-    assert moved.status != ALLOWED_FROM[name]
-    assert ServiceStatusChange.objects.get(subject=service).changed_by == staff_actor
 
 
 def test_an_update_is_audited_with_old_and_new_values(service, staff):
