@@ -1,6 +1,9 @@
-"""Users, organizations and memberships, and the base every organization-owned model uses."""
+"""Users, organizations and memberships, the base every organization-owned model uses, and the
+lifecycle kit (LifecycleModel, status_move, status_history) of the models with a status."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.serializers.json import DjangoJSONEncoder
@@ -8,7 +11,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
-from django_fsm import ConcurrentTransitionMixin
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from config.fsm import StatusChange
 
 
 class Company(models.TextChoices):
@@ -275,3 +280,45 @@ def list_indexes(prefix: str, filters: dict[str, str]) -> list[models.Index]:
         ),
         models.Index(fields=["-created_at", "-id"], name=f"{prefix}_created"),
     ]
+
+
+class _StatusMove:
+    """See `status_move`: becomes the named transition method when the model class is built."""
+
+    def __init__(self, field: FSMField, source: Any, target: Any, **options: Any) -> None:
+        self.field, self.source, self.target, self.options = field, source, target, options
+
+    def __set_name__(self, owner: type[models.Model], name: str) -> None:
+        def move(instance: models.Model) -> None:
+            """Change the status only."""
+
+        # django_fsm names the transition after the method (available transitions, signals).
+        move.__name__, move.__qualname__ = name, f"{owner.__qualname__}.{name}"
+        decorate = transition(
+            field=self.field, source=self.source, target=self.target, **self.options
+        )
+        setattr(owner, name, decorate(move))
+
+
+def status_move(field: FSMField, source: Any, target: Any, **options: Any) -> Any:
+    """A transition that touches the status only, declared in one line in the model's body:
+    `suspend = status_move(status, Status.ACTIVE, Status.SUSPENDED)`. The actions do the rest
+    (lock, checks, history, cascades); `options` go to django_fsm's `@transition`."""
+    return _StatusMove(field, source, target, **options)
+
+
+def status_history(subject: type[models.Model], index_name: str) -> type[StatusChange]:
+    """The concrete history model of `subject`, `<Subject>StatusChange` in the subject's module:
+    `subject.history`, oldest first, indexed by subject and time under `index_name`."""
+
+    class Meta(StatusChange.Meta):
+        indexes = [models.Index(fields=["subject", "changed_at"], name=index_name)]
+
+    name = f"{subject.__name__}StatusChange"
+    attrs: dict[str, Any] = {
+        "__module__": subject.__module__,
+        "__qualname__": name,
+        "subject": models.ForeignKey(subject, on_delete=models.CASCADE, related_name="history"),
+        "Meta": Meta,
+    }
+    return type(name, (StatusChange,), attrs)

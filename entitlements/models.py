@@ -9,8 +9,15 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import FSMField, transition
 
-from accounts.models import Company, LifecycleModel, Organization, OrgOwnedModel, list_indexes
-from config.fsm import StatusChange
+from accounts.models import (
+    Company,
+    LifecycleModel,
+    Organization,
+    OrgOwnedModel,
+    list_indexes,
+    status_history,
+    status_move,
+)
 
 WIN_BACK_DAYS = 90
 
@@ -99,17 +106,9 @@ class Entitlement(LifecycleModel):
 
     # Transitions touch this row only; actions lock, record history and run cascades.
 
-    @transition(field=status, source=Status.ACTIVE, target=Status.SUSPENDED)
-    def suspend(self) -> None:
-        pass
-
-    @transition(field=status, source=Status.SUSPENDED, target=Status.ACTIVE)
-    def reactivate(self) -> None:
-        pass
-
-    @transition(field=status, source=[Status.ACTIVE, Status.SUSPENDED], target=Status.EXPIRED)
-    def expire(self) -> None:
-        pass
+    suspend = status_move(status, Status.ACTIVE, Status.SUSPENDED)
+    reactivate = status_move(status, Status.SUSPENDED, Status.ACTIVE)
+    expire = status_move(status, [Status.ACTIVE, Status.SUSPENDED], Status.EXPIRED)
 
     @transition(field=status, source=Status.EXPIRED, target=Status.ACTIVE)
     def renew(self, expires_at: datetime | None = None) -> None:
@@ -141,11 +140,7 @@ class Entitlement(LifecycleModel):
         self.cancellation_notes = ""
 
 
-class EntitlementStatusChange(StatusChange):
-    subject = models.ForeignKey(Entitlement, on_delete=models.CASCADE, related_name="history")
-
-    class Meta(StatusChange.Meta):
-        indexes = [models.Index(fields=["subject", "changed_at"], name="ent_history_subject")]
+EntitlementStatusChange = status_history(Entitlement, "ent_history_subject")
 
 
 class EntitlementRecord(LifecycleModel):

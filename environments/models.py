@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.db import models
-from django_fsm import FSMField, transition
+from django_fsm import FSMField
 
-from accounts.models import Organization, list_indexes
-from config.fsm import StatusChange
+from accounts.models import Organization, list_indexes, status_history, status_move
 from entitlements.models import Entitlement, EntitlementRecord
 
 
@@ -71,33 +70,12 @@ class Environment(EntitlementRecord):
             models.Index(fields=["status", "-created_at"], name="env_status"),
         ]
 
-    @transition(field=status, source=Status.PROVISIONING, target=Status.ACTIVE)
-    def activate(self) -> None:
-        pass
-
-    @transition(field=status, source=Status.ACTIVE, target=Status.MAINTENANCE)
-    def start_maintenance(self) -> None:
-        pass
-
-    @transition(field=status, source=Status.MAINTENANCE, target=Status.ACTIVE)
-    def end_maintenance(self) -> None:
-        pass
-
-    @transition(field=status, source=[Status.ACTIVE, Status.MAINTENANCE], target=Status.SUSPENDED)
-    def suspend(self) -> None:
-        pass
-
-    @transition(field=status, source=Status.SUSPENDED, target=Status.ACTIVE)
-    def reactivate(self) -> None:
-        pass
-
-    @transition(field=status, source=NON_TERMINAL, target=Status.DECOMMISSIONED)
-    def decommission(self) -> None:
-        pass
+    activate = status_move(status, Status.PROVISIONING, Status.ACTIVE)
+    start_maintenance = status_move(status, Status.ACTIVE, Status.MAINTENANCE)
+    end_maintenance = status_move(status, Status.MAINTENANCE, Status.ACTIVE)
+    suspend = status_move(status, [Status.ACTIVE, Status.MAINTENANCE], Status.SUSPENDED)
+    reactivate = status_move(status, Status.SUSPENDED, Status.ACTIVE)
+    decommission = status_move(status, NON_TERMINAL, Status.DECOMMISSIONED)
 
 
-class EnvironmentStatusChange(StatusChange):
-    subject = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="history")
-
-    class Meta(StatusChange.Meta):
-        indexes = [models.Index(fields=["subject", "changed_at"], name="env_history_subject")]
+EnvironmentStatusChange = status_history(Environment, "env_history_subject")

@@ -6,8 +6,7 @@ from django.conf import settings
 from django.db import models
 from django_fsm import FSMField, transition
 
-from accounts.models import Organization, list_indexes
-from config.fsm import StatusChange
+from accounts.models import Organization, list_indexes, status_history, status_move
 from entitlements.models import Entitlement, EntitlementRecord
 
 
@@ -77,33 +76,13 @@ class Service(EntitlementRecord):
             models.Index(fields=["status", "-created_at"], name="svc_status"),
         ]
 
-    @transition(field=status, source=Status.PROPOSAL, target=Status.APPROVED)
-    def approve(self) -> None:
-        pass
-
-    @transition(field=status, source=Status.APPROVED, target=Status.IN_PROGRESS)
-    def start(self) -> None:
-        pass
-
-    @transition(field=status, source=Status.IN_PROGRESS, target=Status.ON_HOLD)
-    def hold(self) -> None:
-        pass
-
-    @transition(field=status, source=Status.ON_HOLD, target=Status.IN_PROGRESS)
-    def resume(self) -> None:
-        pass
-
-    @transition(
-        field=status, source=Status.IN_PROGRESS, target=Status.DELIVERED, conditions=[is_project]
-    )
-    def deliver(self) -> None:
-        pass
-
-    @transition(
-        field=status, source=Status.DELIVERED, target=Status.IN_PROGRESS, conditions=[is_project]
-    )
-    def rework(self) -> None:
-        pass
+    approve = status_move(status, Status.PROPOSAL, Status.APPROVED)
+    start = status_move(status, Status.APPROVED, Status.IN_PROGRESS)
+    hold = status_move(status, Status.IN_PROGRESS, Status.ON_HOLD)
+    resume = status_move(status, Status.ON_HOLD, Status.IN_PROGRESS)
+    deliver = status_move(status, Status.IN_PROGRESS, Status.DELIVERED, conditions=[is_project])
+    rework = status_move(status, Status.DELIVERED, Status.IN_PROGRESS, conditions=[is_project])
+    cancel = status_move(status, NON_TERMINAL, Status.CANCELLED)
 
     @transition(
         field=status, source=Status.DELIVERED, target=Status.CLOSED, conditions=[is_project]
@@ -117,13 +96,5 @@ class Service(EntitlementRecord):
     def close(self) -> None:
         """A project closes once delivered; an ongoing service from in progress or on hold."""
 
-    @transition(field=status, source=NON_TERMINAL, target=Status.CANCELLED)
-    def cancel(self) -> None:
-        pass
 
-
-class ServiceStatusChange(StatusChange):
-    subject = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="history")
-
-    class Meta(StatusChange.Meta):
-        indexes = [models.Index(fields=["subject", "changed_at"], name="svc_history_subject")]
+ServiceStatusChange = status_history(Service, "svc_history_subject")

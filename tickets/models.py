@@ -21,8 +21,7 @@ from django.db.models import (
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from accounts.models import Organization, OrgOwnedModel, OrgQuerySet
-from config.fsm import StatusChange
+from accounts.models import Organization, OrgOwnedModel, OrgQuerySet, status_history
 from entitlements.models import Entitlement, SlaTier
 from environments.models import Environment
 from services.models import Service
@@ -399,11 +398,7 @@ class Reply(models.Model):
         return f"Reply {self.pk} on {self.ticket_id}"
 
 
-class TicketStatusChange(StatusChange):
-    subject = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="history")
-
-    class Meta(StatusChange.Meta):
-        indexes = [models.Index(fields=["subject", "changed_at"], name="tkt_history_subject")]
+TicketStatusChange = status_history(Ticket, "tkt_history_subject")
 
 
 class SlaBreach(models.Model):
