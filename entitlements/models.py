@@ -40,6 +40,15 @@ class SlaTier(models.TextChoices):
     GOVERNMENT = "government", "Government"
 
 
+class Priority(models.TextChoices):
+    """How urgent a service request or a service is; SLA targets are set per tier and priority."""
+
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
 def within_win_back_window(entitlement: Entitlement) -> bool:
     """Win-back is allowed only within 90 days of the cancellation."""
     return (

@@ -7,7 +7,7 @@ from django.db import models
 from django_fsm import FSMField, transition
 
 from accounts.models import Organization, list_indexes, status_history, status_move
-from entitlements.models import Entitlement, EntitlementRecord
+from entitlements.models import Entitlement, EntitlementRecord, Priority
 
 
 def is_project(service: Service) -> bool:
@@ -33,11 +33,7 @@ class Service(EntitlementRecord):
         ONGOING = "ongoing", "Ongoing"
         PROJECT = "project", "Project"
 
-    class Priority(models.TextChoices):
-        LOW = "low", "Low"
-        NORMAL = "normal", "Normal"
-        HIGH = "high", "High"
-        URGENT = "urgent", "Urgent"
+    Priority = Priority  # the service requests' scale (entitlements.models)
 
     NON_TERMINAL = [
         Status.PROPOSAL,

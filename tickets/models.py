@@ -22,16 +22,9 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Organization, OrgOwnedModel, OrgQuerySet, status_history
-from entitlements.models import Entitlement, SlaTier
+from entitlements.models import Entitlement, Priority, SlaTier
 from environments.models import Environment
 from services.models import Service
-
-
-class Priority(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
 
 
 class TicketCategory(models.Model):
