@@ -70,48 +70,39 @@ def build_world() -> World:
         "inactive": factories.MembershipFactory(organization=org).user,
     }
     world = World(org=org, other_org=other_org, users=users)
-    member = users["member"]
-    env_entitlement = factories.EntitlementFactory(
+    # Each object is kept by the name tests read it by (world.environment, ...), as it is made.
+    o = world.objects
+    o["env_entitlement"] = factories.EntitlementFactory(
         organization=org, entitlement_class="ENV", product_name="Secret Hosting Plan"
     )
-    environment = factories.EnvironmentFactory(
-        entitlement=env_entitlement,
+    o["environment"] = factories.EnvironmentFactory(
+        entitlement=o["env_entitlement"],
         organization=org,
         name="Secret Moodle",
         url="https://secret-moodle.example.com",
     )
-    svc_entitlement = factories.EntitlementFactory(
+    o["svc_entitlement"] = factories.EntitlementFactory(
         organization=org, entitlement_class="SVC", product_name="Secret Services"
     )
-    service = factories.ServiceFactory(
-        entitlement=svc_entitlement, organization=org, name="Secret Migration Project"
+    o["service"] = factories.ServiceFactory(
+        entitlement=o["svc_entitlement"], organization=org, name="Secret Migration Project"
     )
-    ticket = ticket_actions.ticket_create(
-        actor=member,
+    o["ticket"] = ticket_actions.ticket_create(
+        actor=users["member"],
         title="Secret certificate renewal",
         description="Private details of the first organization.",
-        entitlement=env_entitlement,
-        environment=environment,
+        entitlement=o["env_entitlement"],
+        environment=o["environment"],
     )
-    other_entitlement = factories.EntitlementFactory(
+    o["other_entitlement"] = factories.EntitlementFactory(
         organization=other_org, entitlement_class="ENV"
     )
-    other_environment = factories.EnvironmentFactory(
-        entitlement=other_entitlement, organization=other_org
+    o["other_environment"] = factories.EnvironmentFactory(
+        entitlement=o["other_entitlement"], organization=other_org
     )
-    world.objects.update(
-        owner=owner,
-        member=member,
-        member_membership=Membership.objects.get(user=member, organization=org),
-        outsider=factories.UserFactory(email="outsider@example.com"),
-        env_entitlement=env_entitlement,
-        environment=environment,
-        svc_entitlement=svc_entitlement,
-        service=service,
-        ticket=ticket,
-        other_entitlement=other_entitlement,
-        other_environment=other_environment,
-    )
+    o["owner"], o["member"] = owner, users["member"]
+    o["member_membership"] = Membership.objects.get(user=users["member"], organization=org)
+    o["outsider"] = factories.UserFactory(email="outsider@example.com")
     return world
 
 
