@@ -9,11 +9,12 @@ so another organization's object is a 404 like a missing one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
-from rest_framework import permissions, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.request import Request
 
 from accounts import tenancy
@@ -142,3 +143,27 @@ class OrgScopedViewSet(ApiViewMixin, IdempotentMixin, ConditionalMixin, viewsets
     @property
     def is_staff(self) -> bool:
         return bool(self.request.user and self.request.user.is_staff)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedIdField(serializers.PrimaryKeyRelatedField):
+    """Every id input of the API: an id looked up only among the rows the request may name.
+
+    `scope` is either a function of the request's organization (`context["org"]`, None for staff
+    without one) returning that queryset, e.g. `Model.objects.for_org`, or the name of a queryset
+    the view built (`context["scoped"][name]`). Another organization's row is answered like a
+    missing one: "Invalid pk … object does not exist" (422).
+    """
+
+    def __init__(self, *, scope: Callable[[Organization | None], QuerySet] | str, **kwargs) -> None:
+        self.scope = scope
+        kwargs.setdefault("queryset", None)  # decided per request, in get_queryset()
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        if isinstance(self.scope, str):
+            return self.context["scoped"][self.scope]
+        return self.scope(self.context.get("org"))
+
+    def use_pk_only_optimization(self) -> bool:
+        return False  # the action reads the object: fetch it whole, once

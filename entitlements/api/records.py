@@ -17,9 +17,13 @@ from rest_framework import mixins, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.access import COMPANY_HEADER_PARAMETER, ORG_HEADER_PARAMETER, OrgScopedViewSet
+from accounts.access import (
+    COMPANY_HEADER_PARAMETER,
+    ORG_HEADER_PARAMETER,
+    OrgScopedViewSet,
+    ScopedIdField,
+)
 from accounts.history import HistoryMixin, transition_action
-from accounts.models import Organization
 from config.api import respond
 from config.serializers import RefusedFieldsMixin
 from entitlements.models import Entitlement
@@ -81,13 +85,7 @@ class EntitlementInput(serializers.Serializer):
     """Creation input: the entitlement first, one of the organization's (staff without an
     organization header: any), then the record's editable fields."""
 
-    entitlement_id = serializers.PrimaryKeyRelatedField(
-        queryset=Entitlement.objects.none(), source="entitlement"
-    )
-
-    def __init__(self, *args: Any, org: Organization | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["entitlement_id"].queryset = Entitlement.objects.for_org(org)
+    entitlement_id = ScopedIdField(scope=Entitlement.objects.for_org, source="entitlement")
 
     def get_field_names(self, declared_fields: Any, info: Any) -> list[str]:
         return ["entitlement_id", *super().get_field_names(declared_fields, info)]
@@ -161,7 +159,7 @@ class EntitlementRecordViewSet(
         return self.list_serializer if self.action == "list" else self.detail_serializer
 
     def create(self, request: Request) -> Response:
-        inp = self.create_input(data=request.data, org=self.org)
+        inp = self.create_input(data=request.data, context={"org": self.org})
         inp.is_valid(raise_exception=True)
         record = self.create_record(actor=request.user, **inp.validated_data)
         return respond(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from rest_framework import serializers
 
+from accounts.access import ScopedIdField
 from accounts.models import Company, Organization
 from entitlements.actions import REASON_MAX_LENGTH
 from entitlements.models import (
@@ -145,19 +147,13 @@ class ContractSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _header_organization(org: Organization | None) -> QuerySet:
+    """The organization the request names (any, for staff without one)."""
+    return Organization.objects.all() if org is None else Organization.objects.filter(pk=org.pk)
+
+
 class _ScopedInput(serializers.Serializer):
     """Id inputs only offer rows of the request's organization (all of them for staff without one)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        org = self.context.get("org")
-        if "organization_id" in self.fields:
-            self.fields["organization_id"].queryset = (
-                Organization.objects.all()
-                if org is None
-                else Organization.objects.filter(pk=org.pk)
-            )
-        self.fields["parent_id"].queryset = Entitlement.objects.for_org(org)
 
     def validate_metadata(self, value: Any) -> dict:
         if value is not None and not isinstance(value, dict):
@@ -172,9 +168,9 @@ class EntitlementCreateInput(ClassFieldMixin, _ScopedInput):
 
     product_name = serializers.CharField(max_length=200)
     product_description = serializers.CharField(required=False, allow_blank=True, default="")
-    organization_id = serializers.PrimaryKeyRelatedField(
+    organization_id = ScopedIdField(
+        scope=_header_organization,
         source="organization",
-        queryset=Organization.objects.none(),
         required=False,
         allow_null=True,
         help_text="Null for a standalone entitlement; defaults to the header's organization.",
@@ -186,8 +182,8 @@ class EntitlementCreateInput(ClassFieldMixin, _ScopedInput):
     auto_created = serializers.BooleanField(required=False, default=False)
     metadata = serializers.JSONField(required=False, default=dict)
     sla_tier = serializers.ChoiceField(choices=SlaTier.choices, required=False)
-    parent_id = serializers.PrimaryKeyRelatedField(
-        source="parent", queryset=Entitlement.objects.none(), required=False, allow_null=True
+    parent_id = ScopedIdField(
+        scope=Entitlement.objects.for_org, source="parent", required=False, allow_null=True
     )
 
 
@@ -205,8 +201,8 @@ class EntitlementUpdateInput(_ScopedInput):
     quote_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     metadata = serializers.JSONField(required=False)
     sla_tier = serializers.ChoiceField(choices=SlaTier.choices, required=False)
-    parent_id = serializers.PrimaryKeyRelatedField(
-        source="parent", queryset=Entitlement.objects.none(), required=False, allow_null=True
+    parent_id = ScopedIdField(
+        scope=Entitlement.objects.for_org, source="parent", required=False, allow_null=True
     )
 
     def validate(self, attrs: dict) -> dict:

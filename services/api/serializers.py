@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from accounts import history
+from accounts.access import ScopedIdField
 from accounts.models import User
 from entitlements.api.records import (
     EntitlementInput,
@@ -52,8 +53,8 @@ class ServiceDetailSerializer(ServiceSerializer):
 class ServiceUpdateInput(RecordInput):
     """PATCH: any of the editable fields; never the status, entitlement or organization."""
 
-    assigned_staff_id = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_staff=True, is_active=True),
+    assigned_staff_id = ScopedIdField(
+        scope=lambda _org: User.objects.filter(is_staff=True, is_active=True),  # any organization
         source="assigned_staff",
         allow_null=True,
         required=False,

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import tenancy
+from accounts.access import ScopedIdField
 from accounts.models import Organization, User
 from entitlements.models import Entitlement
 from environments.models import Environment
@@ -188,26 +188,6 @@ class TicketReplySerializer(serializers.ModelSerializer):
         return bool(reply.author and reply.author.is_staff)
 
 
-class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """An id looked up in a queryset the view scopes (context["scoped"][name])."""
-
-    def __init__(self, *, scope_name: str, **kwargs) -> None:
-        self.scope_name = scope_name
-        kwargs.setdefault("queryset", None)
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.context["scoped"][self.scope_name]
-
-    def use_pk_only_optimization(self) -> bool:
-        return False
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class _IdField(ScopedPrimaryKeyField):
-    pass
-
-
 def scoped_querysets(org: Organization | None, *, staff: bool) -> ScopedQuerysets:
     """The querysets id inputs are resolved against, for the caller's organization.
 
@@ -270,9 +250,9 @@ class EnvironmentTicketCreateInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField()
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
-    requester_id = _IdField(scope_name="requester", required=False, allow_null=True)
-    assignee_id = _IdField(scope_name="assignee", required=False, allow_null=True)
-    category_id = _IdField(scope_name="category", required=False, allow_null=True)
+    requester_id = ScopedIdField(scope="requester", required=False, allow_null=True)
+    assignee_id = ScopedIdField(scope="assignee", required=False, allow_null=True)
+    category_id = ScopedIdField(scope="category", required=False, allow_null=True)
 
     STAFF_ONLY = ("requester_id", "assignee_id")
 
@@ -281,9 +261,9 @@ class TicketCreateInput(EnvironmentTicketCreateInput):
     """POST /tickets: the same, naming the target. Staff may also name service_id,
     environment_id, requester_id, assignee_id."""
 
-    entitlement_id = _IdField(scope_name="entitlement", required=False, allow_null=True)
-    environment_id = _IdField(scope_name="environment", required=False, allow_null=True)
-    service_id = _IdField(scope_name="service", required=False, allow_null=True)
+    entitlement_id = ScopedIdField(scope="entitlement", required=False, allow_null=True)
+    environment_id = ScopedIdField(scope="environment", required=False, allow_null=True)
+    service_id = ScopedIdField(scope="service", required=False, allow_null=True)
 
     STAFF_ONLY = ("requester_id", "assignee_id", "service_id")
 
@@ -302,8 +282,8 @@ class TicketUpdateInput(serializers.Serializer):
     description = serializers.CharField(required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     due_at = serializers.DateTimeField(required=False, allow_null=True)
-    assignee_id = _IdField(scope_name="assignee", required=False, allow_null=True)
-    category_id = _IdField(scope_name="category", required=False, allow_null=True)
+    assignee_id = ScopedIdField(scope="assignee", required=False, allow_null=True)
+    category_id = ScopedIdField(scope="category", required=False, allow_null=True)
 
     READ_ONLY = (
         *SYSTEM_FIELDS,
@@ -352,7 +332,7 @@ class TicketReplyInput(serializers.Serializer):
 
 
 class TicketAssignInput(serializers.Serializer):
-    assignee_id = _IdField(scope_name="assignee", allow_null=True)
+    assignee_id = ScopedIdField(scope="assignee", allow_null=True)
 
 
 class TicketRateInput(serializers.Serializer):
