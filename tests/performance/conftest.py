@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
@@ -56,10 +56,10 @@ class World:
     owner: User
     member: User
     staff: User
-    environments: list[Environment] = field(default_factory=list)
-    services: list[Service] = field(default_factory=list)
-    entitlements: list[Entitlement] = field(default_factory=list)
-    tickets: list[Ticket] = field(default_factory=list)
+    environments: list[Environment]
+    services: list[Service]
+    entitlements: list[Entitlement]
+    tickets: list[Ticket]
     busy_ticket: Ticket | None = None  # many replies, history rows, a rating
     quiet_ticket: Ticket | None = None  # just created
     busy_entitlement: Entitlement | None = None  # many orders, licenses, contracts
@@ -97,7 +97,7 @@ def build_world() -> World:
     owner = OwnerMembershipFactory(organization=org).user
     member = MembershipFactory(organization=org, role=Membership.Role.MEMBER).user
     staff = StaffFactory()
-    w = World(org=org, owner=owner, member=member, staff=staff)
+    w = World(org, owner, member, staff, environments=[], services=[], entitlements=[], tickets=[])
     staff2 = StaffFactory()
     requesters: list[User] = [member, owner]
     for _ in range(ITEMS - 2):
