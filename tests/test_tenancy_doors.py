@@ -26,3 +26,14 @@ def test_staff_cannot_name_a_requester_whose_organization_is_inactive(staff, mem
     assert "requester_id" in refused.json()["errors"]["fields"]
     Organization.objects.filter(pk=org.pk).update(status=Organization.Status.ACTIVE)
     assert api.post(f"{API}/tickets", body, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("command", ["close_resolved_tickets", "sla_sweep", "expire_entitlements"])
+def test_a_command_names_its_organization_through_the_resolver(command, org):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="Organization 999999999 does not exist"):
+        call_command(command, "--org", "999999999", stdout=StringIO())
+    call_command(command, "--org", str(org.pk), "--dry-run", stdout=StringIO())  # a real one runs

@@ -4,33 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import timezone
 
-from accounts.models import Organization
+from accounts.commands import OrgCommand
 from entitlements.actions import entitlement_expire_if_due
 from entitlements.queries import entitlement_list_past_expiry
 
 
-class Command(BaseCommand):
+class Command(OrgCommand):
     help = (
         "Move active or suspended entitlements whose expires_at has passed to expired, through "
         "the same action as the API (history row, environment cascade). Idempotent."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
         parser.add_argument(
             "--dry-run", action="store_true", help="Print what would change; change nothing."
         )
-        parser.add_argument("--org", type=int, help="Only this organization id.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         dry_run: bool = options["dry_run"]
-        organization = None
-        if options["org"] is not None:
-            organization = Organization.objects.filter(pk=options["org"]).first()
-            if organization is None:
-                raise CommandError(f"Organization {options['org']} does not exist.")
+        organization = self.organization(options["org"])
         now = timezone.now()
         changed = 0
         for entitlement in entitlement_list_past_expiry(now=now, org=organization):

@@ -5,18 +5,20 @@ closed in its own transaction through ticket_transition (history row, actor = th
 """
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import timezone
 
+from accounts.commands import OrgCommand
 from config.errors import DomainError
 from tickets.actions import ticket_transition
 from tickets.queries import tickets_to_autoclose
 
 
-class Command(BaseCommand):
+class Command(OrgCommand):
     help = "Close service requests resolved at least --days days ago (default 7)."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
         parser.add_argument(
             "--days",
             type=int,
@@ -24,15 +26,12 @@ class Command(BaseCommand):
             help="Days a request stays resolved before it closes (default: %(default)s).",
         )
         parser.add_argument("--dry-run", action="store_true", help="Print, change nothing.")
-        parser.add_argument("--org", type=int, help="Only this organization id.")
 
     def handle(self, *args, days: int, dry_run: bool, org: int | None, **options) -> None:
         if days < 0:
             self.stderr.write("--days must be 0 or more.")
             return
-        tickets = tickets_to_autoclose(days, timezone.now())
-        if org:
-            tickets = tickets.filter(organization_id=org)
+        tickets = tickets_to_autoclose(days, timezone.now()).for_org(self.organization(org))
         closed = 0
         prefix = "[dry-run] would close" if dry_run else "closed"
         for ticket in tickets.iterator():

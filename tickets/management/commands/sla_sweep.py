@@ -4,27 +4,27 @@ Idempotent: a breach already recorded is never recorded or mailed again. Run it 
 few minutes; `sla_status` itself is derived from times and needs no sweep to be current.
 """
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.commands import OrgCommand
 from tickets.actions import ticket_record_breaches
 from tickets.queries import breach_candidates
 from tickets.sla import breaches
 
 
-class Command(BaseCommand):
+class Command(OrgCommand):
     help = "Record each SLA breach once and notify staff (and the assignee)."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
         parser.add_argument("--dry-run", action="store_true", help="Print, change nothing.")
-        parser.add_argument("--org", type=int, help="Only this organization id.")
 
     def handle(self, *args, dry_run: bool, org: int | None, **options) -> None:
         now = timezone.now()
-        tickets = breach_candidates(now).prefetch_related("breaches")
-        if org:
-            tickets = tickets.filter(organization_id=org)
+        tickets = breach_candidates(now).for_org(self.organization(org))
+        tickets = tickets.prefetch_related("breaches")
         count = 0
         for ticket in tickets:
             if dry_run:
