@@ -18,13 +18,17 @@ that checks the same user and organization again reads no row twice and nobody t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
 from django.db.models import QuerySet
 
-from accounts.models import Membership, Organization, User
+from accounts.models import Membership, Organization, OrgOwnedModel, User
 from config.errors import Forbidden, NotFound
 from config.request_scope import memo
 
 STAFF_ONLY = "Only MIDDAG staff may do this."
+Owned = TypeVar("Owned", bound=OrgOwnedModel)
 
 
 def remember(user_id: int, org_id: int, membership: Membership | None) -> None:
@@ -158,3 +162,27 @@ def require_member(
         membership, user=actor, scope=scope, write=write, min_write_role=min_write_role
     )
     return membership
+
+
+def access_by_id(
+    model: type[Owned],
+    org: Organization | None,
+    pk: Any,
+    *,
+    staff: bool = False,
+    related: Sequence[str] = (),
+    error: type[NotFound] = NotFound,
+) -> Owned:
+    """The organization's `model` row `pk`, or `error` (404): another organization's row does not
+    exist for the caller. Staff without an organization (`org` None) reach every organization's.
+    The apps' `access_<thing>_by_id(org, pk)` helpers are this, with their own noun and error."""
+    noun = model._meta.verbose_name
+    if org is None and not staff:
+        raise error(f"{noun[:1].upper()}{noun[1:]} {pk} not found.")
+    qs = model.objects.for_org(org)
+    if related:  # select_related() without names would follow every foreign key
+        qs = qs.select_related(*related)
+    try:
+        return qs.get(pk=pk)
+    except model.DoesNotExist:
+        raise error(f"{noun[:1].upper()}{noun[1:]} {pk} not found.") from None

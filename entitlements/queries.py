@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Organization
+from accounts.tenancy import access_by_id
 from entitlements.models import Entitlement, EntitlementClass
 
 
@@ -42,3 +43,11 @@ def sole_active_env_entitlement(org: Organization) -> Entitlement:
             f"Organization {org.pk} has several active ENV entitlements."
         )
     return found[0]
+
+
+def access_entitlement_by_id(
+    org: Organization | None, pk: int, *, staff: bool = False
+) -> Entitlement:
+    """The organization's entitlement, or NotFound (404): another organization's does not exist
+    for the caller. Staff without an organization (`org` None) reach every organization's."""
+    return access_by_id(Entitlement, org, pk, staff=staff)

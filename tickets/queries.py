@@ -10,6 +10,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from accounts.tenancy import access_by_id
 from tickets.errors import TicketNotFound
 from tickets.models import Reply, Ticket, TicketCount
 from tickets.sla import BREACHED
@@ -59,12 +60,4 @@ def access_ticket_by_id(
 ) -> Ticket:
     """The organization's ticket, or TicketNotFound: another organization's ticket does not exist
     for the caller. Staff without an organization (`org` None) reach every organization's."""
-    if org is None and not staff:
-        raise TicketNotFound(f"Ticket {pk} not found.")
-    qs = Ticket.objects.for_org(org)
-    if related:  # select_related() without names would follow every foreign key
-        qs = qs.select_related(*related)
-    try:
-        return qs.get(pk=pk)
-    except Ticket.DoesNotExist:
-        raise TicketNotFound(f"Ticket {pk} not found.") from None
+    return access_by_id(Ticket, org, pk, staff=staff, related=related, error=TicketNotFound)

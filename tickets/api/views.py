@@ -11,7 +11,6 @@ from collections.abc import Callable
 from functools import partial
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -22,7 +21,8 @@ from accounts.access import COMPANY_HEADER, ORG_HEADER_PARAMETER, OrgScopedViewS
 from accounts.history import HistoryMixin, transition_action
 from config.api import respond
 from environments.models import Environment
-from services.models import Service
+from environments.queries import access_environment_by_id
+from services.queries import access_service_by_id
 from tickets import actions
 from tickets.api import serializers as s
 from tickets.api.filters import OrgFilterBackend, TicketFilter
@@ -224,8 +224,8 @@ class EnvironmentTicketViewSet(TicketQueryMixin, OrgScopedViewSet):
     serializer_class = s.TicketSerializer
 
     def _environment(self) -> Environment:
-        return get_object_or_404(
-            Environment.objects.for_org(self.org), pk=self.kwargs["environment_pk"]
+        return access_environment_by_id(
+            self.org, self.kwargs["environment_pk"], staff=self.request.user.is_staff
         )
 
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
@@ -272,6 +272,6 @@ class ServiceTicketViewSet(TicketQueryMixin, OrgScopedViewSet):
     @extend_schema(parameters=LIST_PARAMETERS, responses={200: s.TicketSerializer(many=True)})
     def list(self, request: Request, service_pk: str) -> Response:
         """Service requests of the service (seed 000)."""
-        get_object_or_404(Service.objects.for_org(self.org), pk=service_pk)  # other org: 404
+        access_service_by_id(self.org, service_pk, staff=self.request.user.is_staff)  # else 404
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
