@@ -142,7 +142,7 @@ class OrgScopedViewSet(ApiViewMixin, IdempotentMixin, ConditionalMixin, viewsets
 
     @property
     def is_staff(self) -> bool:
-        return bool(self.request.user and self.request.user.is_staff)
+        return tenancy.is_staff(self.request.user)  # an anonymous user is not staff
 
 
 @extend_schema_field(OpenApiTypes.INT)

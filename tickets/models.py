@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Organization, OrgOwnedModel, OrgQuerySet, status_history
+from accounts.tenancy import is_staff
 from entitlements.models import Entitlement, Priority, SlaTier
 from environments.models import Environment
 from services.models import Service
@@ -65,12 +66,12 @@ PRIORITY_RANK = {Priority.LOW: 1, Priority.NORMAL: 2, Priority.HIGH: 3, Priority
 
 def staff_only(ticket: Ticket, user) -> bool:
     """start and wait are the desk's work: MIDDAG staff (or the system) only."""
-    return user is None or bool(user.is_staff)
+    return is_staff(user)
 
 
 def may_cancel(ticket: Ticket, user) -> bool:
     """Clients cancel a request until it is resolved; a resolved one is closed or reopened."""
-    return user is None or bool(user.is_staff) or ticket.status != Ticket.Status.RESOLVED
+    return is_staff(user) or ticket.status != Ticket.Status.RESOLVED
 
 
 # The SLA statuses (tickets.sla has the rules; this is their SQL twin, used by the queryset).

@@ -78,14 +78,14 @@ class TicketQueryMixin:
 
     def _refuse_staff_only(self, request: Request, names: tuple[str, ...]) -> None:
         """Staff-only inputs sent by a client are refused (403), never silently honoured."""
-        if request.user.is_staff or not isinstance(request.data, dict):
+        if self.is_staff or not isinstance(request.data, dict):
             return
         sent = [name for name in names if request.data.get(name) not in (None, "")]
         if sent:
             raise TicketForbidden(f"Only MIDDAG staff may set {', '.join(sent)}.")
 
     def _context(self) -> dict:
-        return {"scoped": s.scoped_querysets(self.org, staff=self.request.user.is_staff)}
+        return {"scoped": s.scoped_querysets(self.org, staff=self.is_staff)}
 
 
 @extend_schema_view(
@@ -225,7 +225,7 @@ class EnvironmentTicketViewSet(TicketQueryMixin, OrgScopedViewSet):
 
     def _environment(self) -> Environment:
         return access_environment_by_id(
-            self.org, self.kwargs["environment_pk"], staff=self.request.user.is_staff
+            self.org, self.kwargs["environment_pk"], staff=self.is_staff
         )
 
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
@@ -272,6 +272,6 @@ class ServiceTicketViewSet(TicketQueryMixin, OrgScopedViewSet):
     @extend_schema(parameters=LIST_PARAMETERS, responses={200: s.TicketSerializer(many=True)})
     def list(self, request: Request, service_pk: str) -> Response:
         """Service requests of the service (seed 000)."""
-        access_service_by_id(self.org, service_pk, staff=self.request.user.is_staff)  # else 404
+        access_service_by_id(self.org, service_pk, staff=self.is_staff)  # else 404
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
