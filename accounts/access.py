@@ -46,7 +46,7 @@ COMPANY_HEADER_PARAMETER = OpenApiParameter(
 
 def parse_org_header(request: Request) -> int | None:
     """The header's organization id; None when absent; 422 when it is not an integer from 1 to
-    2^63−1 (what the schema declares)."""
+    2^63-1 (what the schema declares)."""
     raw = request.headers.get(ORG_HEADER)
     if raw is None or raw == "":
         return None

@@ -44,7 +44,7 @@ def test_a_command_names_its_organization_through_the_resolver(command, org):
     [("0", 422), (str(2**63), 422), ("99999999999999999999", 422), (str(2**63 - 1), 403)],
 )
 def test_the_organization_header_takes_what_the_schema_declares(member, header, status):
-    """1 to 2^63−1: outside the bounds is a 422; inside, an organization you are not in is 403."""
+    """1 to 2^63-1: outside the bounds is a 422; inside, an organization you are not in is 403."""
     api = client_for(member)
     response = api.get(f"{API}/tickets", HTTP_X_MIDDAG_ORGANIZATION=header)
     assert response.status_code == status
