@@ -6,22 +6,52 @@ inlines of the user and organization pages alike. A rule an action refuses (the 
 second owner, someone already a member) is a form error or an error message, and the page's
 transaction keeps nothing (config.admin.ActionAdminMixin). Ownership moves by a transfer
 (PATCH a member's role to owner in the API), never by an edit here.
+
+The admin's login form counts its attempts in the API's throttle buckets (per address, per
+account) before any password is hashed: one limit for every door (accounts.throttles).
 """
 
 from __future__ import annotations
 
+import math
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts import actions
 from accounts.models import Membership, Organization, User
+from accounts.throttles import sign_in_wait
 from config.admin import ActionAdminMixin, ActionModelForm
 from config.errors import DomainError, Invalid
 
 Role = Membership.Role
+
+
+class AdminSignInForm(AdminAuthenticationForm):
+    """The admin's login: the API's limits first, then one hash; staff-only is decided after it."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "throttled": _("Too many sign-in attempts. Try again in %(seconds)d seconds."),
+    }
+
+    def clean(self) -> dict:
+        wait = sign_in_wait(self.request, self.cleaned_data.get("username"))
+        if wait is not None:  # refused before authenticate(): a throttled attempt hashes nothing
+            raise forms.ValidationError(
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"seconds": math.ceil(wait)},
+            )
+        return super().clean()
+
+
+admin.site.login_form = AdminSignInForm
 
 
 def clean_scopes(scopes: list[str] | None) -> list[str]:

@@ -1,14 +1,51 @@
-"""Staff run the back office: every active `is_staff` user may use every admin page of the
+"""Authentication and the back office's permissions.
+
+`EmailBackend` is the one backend that checks passwords: every attempt costs exactly one hash,
+whatever the outcome (unknown e-mail: Django's dummy hash; wrong password; right password of an
+account that may not sign in), so timing tells nothing. A second authenticating backend would
+hash a failed attempt twice and a success once: an oracle for right passwords.
+
+Staff run the back office: every active `is_staff` user may use every admin page of the
 product's apps, without per-model permission bookkeeping. Managing users (who is staff, who is
 superuser) stays with superusers."""
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.backends import ModelBackend
+
+from accounts.models import User
+from accounts.signin import find_user
 
 BACK_OFFICE_APPS = {"accounts", "audit", "entitlements", "environments", "services", "tickets"}
 SUPERUSER_ONLY = {"accounts.add_user", "accounts.change_user", "accounts.delete_user"}
 
 
+class EmailBackend(ModelBackend):
+    """Django's model backend, finding the user by the account key (accounts.signin)."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs) -> User | None:
+        email = kwargs.get(User.USERNAME_FIELD) if username is None else username
+        if email is None or password is None:
+            return None
+        user = find_user(email)
+        if user is None:
+            User().set_password(password)  # the one hash of an unknown e-mail (Django #20760)
+            return None
+        # check_password hashes once, also for an unusable password (Django runs the hasher).
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+    async def aauthenticate(self, request, username=None, password=None, **kwargs):
+        return await sync_to_async(self.authenticate)(request, username, password, **kwargs)
+
+
 class StaffBackOfficeBackend(ModelBackend):
+    def authenticate(self, request, **credentials) -> None:
+        return None  # permissions only: EmailBackend's one hash decides who signs in
+
+    async def aauthenticate(self, request, **credentials) -> None:
+        return None
+
     def has_perm(self, user_obj, perm: str, obj=None) -> bool:
         if not (user_obj.is_active and user_obj.is_staff):
             return False
