@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,6 +29,7 @@ from accounts.idempotency import IdempotentMixin
 from accounts.models import Organization
 from config.api import ApiViewMixin, classify_exception, rollback_request
 from config.errors import Invalid, NotFound
+from config.parsers import SafeJSONParser
 from entitlements.models import Entitlement
 from entitlements.queries import sole_active_env_entitlement
 from tickets.compat.render import HelpdeskWire, IspWire
@@ -57,7 +58,7 @@ class CompatView(ApiViewMixin, IdempotentMixin, APIView):
 
     tenancy = "compat"  # the organization comes from accounts.tenancy.resolve_org
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [SafeJSONParser, FormParser, MultiPartParser]
     permission_classes = [permissions.IsAuthenticated]
     wire: type[IspWire] | type[HelpdeskWire] = IspWire
     org: Organization | None = None
