@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from accounts import tenancy
+from accounts import tenancy, tokens
 from accounts.models import ALL_SCOPES, Membership, Organization, User
 from audit import actions as audit
 from audit.models import AuditEntry
@@ -21,6 +21,26 @@ def user_register(*, email: str, password: str, name: str = "") -> User:
             "An account with this email already exists.", reason="MIDDAG-ACC-EMAIL_TAKEN"
         )
     return User.objects.create_user(email=email, password=password, name=name)
+
+
+@transaction.atomic
+def user_password_change(*, user: User, current_password: str, new_password: str) -> User:
+    """A user changes their own password, proving the current one (wrong: 422); every token
+    they held is revoked. The new password is validated by the caller (the input serializer)."""
+    if not user.check_password(current_password):
+        raise Invalid("The current password is incorrect.", field="current_password")
+    user.set_password(new_password)  # sets tokens_valid_after (accounts.models.User)
+    user.save(update_fields=["password", "tokens_valid_after"])
+    tokens.blacklist_refresh_tokens(user)
+    return user
+
+
+@transaction.atomic
+def user_sign_out_everywhere(*, user: User) -> None:
+    """Sign out everywhere: every token the user holds is revoked."""
+    user.revoke_tokens()
+    user.save(update_fields=["tokens_valid_after"])
+    tokens.blacklist_refresh_tokens(user)
 
 
 @transaction.atomic

@@ -1,13 +1,16 @@
-"""Bearer authentication: simplejwt with RS256 only, access tokens only, active users only."""
+"""Bearer authentication: simplejwt with RS256 only, access tokens only, active users only,
+tokens not revoked (accounts.tokens.is_revoked)."""
 
 from __future__ import annotations
 
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
 from accounts.models import User
+from accounts.tokens import is_revoked
 from config.errors import Invalid
 
 
@@ -19,6 +22,8 @@ class JWTAuthentication(BaseJWTAuthentication):
     for the organization check (accounts.tenancy): the hot path of every
     organization-scoped request is one query instead of two. Without a membership (staff, a
     non-member, an inactive user) the user is read alone, as simplejwt does, and refused the same.
+    Either way the user row carries `tokens_valid_after`, so revocation costs no query of its own
+    (the denylist of logged-out tokens is in the cache).
 
     Named here so the whole project (DRF settings, the OpenAPI extension) points at one class.
     """
@@ -39,8 +44,10 @@ class JWTAuthentication(BaseJWTAuthentication):
         except Invalid:
             org_id = None  # answered by the organization check, after authentication
         user_id = token.get(api_settings.USER_ID_CLAIM)
+        membership = None
         if org_id is not None and str(user_id).isdecimal():
             membership = live_membership_with_user(user_id, org_id)  # kept for the request
-            if membership is not None:
-                return membership.user, token
-        return self.get_user(token), token
+        user = membership.user if membership is not None else self.get_user(token)
+        if is_revoked(token, user):
+            raise AuthenticationFailed("The token has been revoked.", code="token_revoked")
+        return user, token

@@ -53,6 +53,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Every token issued before this moment is refused (accounts.tokens.is_revoked): set by a
+    # password change, a deactivation and "sign out everywhere". Read with the user on each request.
+    tokens_valid_after = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -71,6 +74,24 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name or self.email
+
+    def revoke_tokens(self) -> None:
+        """Refuse every token issued until now (saved with the user's next save)."""
+        self.tokens_valid_after = timezone.now()
+
+    def set_password(self, raw_password: str | None) -> None:
+        """A new password (API, admin, portal, reset) revokes the tokens of an existing user."""
+        super().set_password(raw_password)
+        if not self._state.adding:
+            self.revoke_tokens()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A deactivated account's tokens stay dead when it is reactivated.
+        if not self.is_active and not self._state.adding:
+            self.revoke_tokens()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "tokens_valid_after"}
+        super().save(*args, **kwargs)
 
 
 class OrganizationQuerySet(models.QuerySet["Organization"]):

@@ -45,11 +45,16 @@ class RegisterInput(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         candidate = User(email=attrs["email"], name=attrs.get("name", ""))
-        try:
-            password_validation.validate_password(attrs["password"], candidate)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        validate_new_password(attrs["password"], candidate, field="password")
         return attrs
+
+
+def validate_new_password(password: str, user: User, *, field: str) -> None:
+    """Django's password validators (AUTH_PASSWORD_VALIDATORS), as a 422 on `field`."""
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({field: list(exc.messages)}) from exc
 
 
 class LoginInput(serializers.Serializer):
@@ -78,6 +83,17 @@ class LoginSerializer(TokenPairSerializer):
 
 class RefreshInput(serializers.Serializer):
     refresh_token = serializers.CharField(max_length=4096)
+
+
+class PasswordChangeInput(serializers.Serializer):
+    """The caller's current password and a new one; `context["user"]` is the caller."""
+
+    current_password = serializers.CharField(max_length=128, write_only=True)
+    new_password = serializers.CharField(max_length=128, write_only=True)
+
+    def validate(self, attrs: dict) -> dict:
+        validate_new_password(attrs["new_password"], self.context["user"], field="new_password")
+        return attrs
 
 
 class OrganizationSerializer(serializers.ModelSerializer):

@@ -11,6 +11,8 @@ urlpatterns = [
     re_path(r"^auth/login/?$", views.LoginView.as_view(), name="auth-login"),
     re_path(r"^auth/refresh/?$", views.RefreshView.as_view(), name="auth-refresh"),
     re_path(r"^auth/logout/?$", views.LogoutView.as_view(), name="auth-logout"),
+    re_path(r"^auth/logout-all/?$", views.LogoutAllView.as_view(), name="auth-logout-all"),
+    re_path(r"^auth/password/?$", views.PasswordView.as_view(), name="auth-password"),
     re_path(r"^auth/me/?$", views.MeView.as_view(), name="auth-me"),
     *router.urls,
 ]

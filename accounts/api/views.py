@@ -1,6 +1,7 @@
 """Auth, organizations and collaborators (SPEC §1). Thin: input serializer → action → output."""
 
 import re
+from types import SimpleNamespace
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
@@ -19,7 +20,14 @@ from accounts.api import serializers as s
 from accounts.idempotency import IdempotentMixin
 from accounts.models import Membership, Organization, User
 from accounts.throttles import AuthEmailThrottle, AuthIPThrottle
-from accounts.tokens import TokenRejected, issue_pair, refresh_revoke, refresh_rotate
+from accounts.tokens import (
+    RefreshReused,
+    TokenRejected,
+    issue_pair,
+    refresh_revoke,
+    refresh_rotate,
+    token_org,
+)
 from config.api import ApiViewMixin, respond
 from config.conditional import ConditionalMixin
 from config.errors import Forbidden, NotFound
@@ -80,7 +88,11 @@ class RefreshView(ApiViewMixin, APIView):
     def post(self, request: Request) -> Response:
         inp = s.RefreshInput(data=request.data)
         inp.is_valid(raise_exception=True)
-        return respond(refresh_rotate(inp.validated_data["refresh_token"]))
+        try:
+            return respond(refresh_rotate(inp.validated_data["refresh_token"]))
+        except RefreshReused:
+            self.in_transaction = False  # the 401 must not roll back the session's revocation
+            raise
 
 
 class LogoutView(ApiViewMixin, APIView):
@@ -90,8 +102,44 @@ class LogoutView(ApiViewMixin, APIView):
     def post(self, request: Request) -> Response:
         inp = s.RefreshInput(data=request.data)
         inp.is_valid(raise_exception=True)
-        refresh_revoke(inp.validated_data["refresh_token"], user=request.user)
+        refresh_revoke(inp.validated_data["refresh_token"], user=request.user, access=request.auth)
         return respond(None, message="Logged out")
+
+
+class LogoutAllView(ApiViewMixin, APIView):
+    """Sign out everywhere: every token of the caller is revoked, this one included."""
+
+    tenancy = "own-account"
+
+    @extend_schema(request=None, responses={200: None}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        actions.user_sign_out_everywhere(user=request.user)
+        return respond(None, message="Signed out everywhere")
+
+
+class OwnAccountThrottle(AuthEmailThrottle):
+    """AuthEmailThrottle on the caller's own e-mail: password guesses share login's budget."""
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        return super().get_cache_key(SimpleNamespace(data={"email": request.user.email}), view)
+
+
+class PasswordView(ApiViewMixin, APIView):
+    """Change one's own password. Every token held is revoked; the answer is a new pair for
+    this client. A wrong current password is a 422 on `current_password` (not a 401: the
+    caller's token is fine), throttled like login per address and per account."""
+
+    tenancy = "own-account"
+    throttle_classes = [AuthIPThrottle, OwnAccountThrottle]
+
+    @extend_schema(
+        request=s.PasswordChangeInput, responses={200: s.TokenPairSerializer}, tags=["auth"]
+    )
+    def post(self, request: Request) -> Response:
+        inp = s.PasswordChangeInput(data=request.data, context={"user": request.user})
+        inp.is_valid(raise_exception=True)
+        user = actions.user_password_change(user=request.user, **inp.validated_data)
+        return respond(issue_pair(user, token_org(request.auth)), message="Password changed")
 
 
 class MeView(ApiViewMixin, APIView):

@@ -238,7 +238,11 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         body=lambda w, c: {"email": w.member.email, "password": PASSWORD}
     ),
     ("POST", f"{A}/auth/logout"): Recipe(body=_own_refresh),
+    ("POST", f"{A}/auth/logout-all"): Recipe(),
     ("GET", f"{A}/auth/me"): Recipe(),
+    ("POST", f"{A}/auth/password"): Recipe(
+        body=lambda w, c: {"current_password": PASSWORD, "new_password": "a-new-unusual-pass-42"}
+    ),
     ("POST", f"{A}/auth/refresh"): Recipe(body=_refresh_of_member, prepare=_member_refresh),
     ("POST", f"{A}/auth/register"): Recipe(
         body=lambda w, c: {
