@@ -15,9 +15,9 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import (
     DEFAULT_DB_ALIAS,
-    DatabaseError,
     DataError,
     IntegrityError,
+    InterfaceError,
     OperationalError,
     transaction,
 )
@@ -33,6 +33,9 @@ from rest_framework.views import set_rollback
 from config.errors import DomainError
 
 logger = logging.getLogger("config.api")
+
+# Methods that must leave the database as it was, whatever the view does.
+READ_ONLY_METHODS = frozenset({"HEAD", "OPTIONS"})
 
 MESSAGES = {
     400: "Bad request",
@@ -109,10 +112,15 @@ class ApiViewMixin:
       DRF checks those first, so a TRACE would be a 401, 403 or 422 depending on the caller;
       whether an operation exists does not depend on who asks.
     - One transaction per write. A POST, PUT, PATCH or DELETE runs whole in one transaction (as
-      ATOMIC_REQUESTS would; an error answer rolls it back). A read (GET, HEAD, OPTIONS) runs
-      outside one: it writes nothing, so BEGIN and COMMIT would be two round trips to the
-      database for no guarantee (measured in the README's performance section). A view whose
-      GET writes (the helpdesk API's `close_ticket`) sets `atomic_reads = True`.
+      ATOMIC_REQUESTS would; an error answer rolls it back). A GET runs outside one: it writes
+      nothing, so BEGIN and COMMIT would be two round trips to the database for no guarantee
+      (measured in the README's performance section). A view whose GET writes (the helpdesk
+      API's `close_ticket`) sets `atomic_reads = True`.
+    - HEAD and OPTIONS never change anything. HEAD is served by the GET handler and the view
+      sees a GET (a view that branches on the method takes its read branch, whatever body came
+      with it); a view whose GET writes (`atomic_reads`) refuses HEAD with 405. OPTIONS answers
+      DRF's metadata, which checks no precondition (config.conditional). Both run in a
+      transaction that is always rolled back, so a write that slipped in anyway is undone.
     """
 
     atomic_reads = False
@@ -130,19 +138,40 @@ class ApiViewMixin:
         return view
 
     def dispatch(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self.in_transaction = request.method not in permissions.SAFE_METHODS or self.atomic_reads
+        self.sent_method = request.method  # as on the wire (HEAD is served as a GET below)
+        read_only = request.method in READ_ONLY_METHODS
+        self.in_transaction = (
+            read_only or request.method not in permissions.SAFE_METHODS or self.atomic_reads
+        )
         if not self.in_transaction:
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
         with transaction.atomic():
-            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+            try:
+                return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+            finally:
+                if read_only:
+                    transaction.set_rollback(True)
+
+    def initialize_request(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        drf_request = super().initialize_request(request, *args, **kwargs)  # type: ignore[misc]
+        if request.method == "HEAD":
+            drf_request.method = "GET"  # the WSGI request stays HEAD: the body is not sent
+        return drf_request
 
     def initial(self, request, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        method = request.method.lower()
+        method = self.sent_method.lower()
         if method != "options" and (
-            method not in self.http_method_names or not hasattr(self, method)
+            method not in self.http_method_names
+            or not hasattr(self, method)
+            or (method == "head" and self.atomic_reads)
         ):
-            raise exceptions.MethodNotAllowed(request.method)
+            raise exceptions.MethodNotAllowed(self.sent_method)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+    @property
+    def allowed_methods(self) -> list[str]:
+        methods = super().allowed_methods  # type: ignore[misc]
+        return [m for m in methods if not (m == "HEAD" and self.atomic_reads)]
 
 
 class EnvelopePagination(PageNumberPagination):
@@ -319,8 +348,10 @@ def classify_exception(exc: Exception) -> tuple[int, str, str, dict | None, str 
         return 422, "VALIDATION_ERROR", "A value is out of range for its field.", None, None
     if isinstance(exc, RequestDataTooBig):
         return 413, "PAYLOAD_TOO_LARGE", "The request body is too large.", None, None
-    if isinstance(exc, OperationalError | DatabaseError):
-        logger.exception("Database unavailable")
+    if isinstance(exc, OperationalError | InterfaceError):
+        # A lost or refused connection (Django wraps psycopg's). Any other DatabaseError, e.g.
+        # a TransactionManagementError or a ProgrammingError, is a bug: the 500 below.
+        logger.exception("Database unavailable", exc_info=exc)
         return 503, "SERVICE_UNAVAILABLE", "The database is unavailable; retry later.", None, None
     logger.exception("Unexpected error", exc_info=exc)
     return 500, "INTERNAL_ERROR", "An unexpected error occurred.", None, None

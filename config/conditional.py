@@ -2,10 +2,11 @@
 
 A detail GET (and the answer to a PATCH/PUT) carries `ETag`, a strong tag of the object's
 identity and `updated_at`. A write addressed to one object (PATCH, PUT, DELETE and the POST
-actions under `/{id}/`) may send `If-Match` with that tag; the check locks the row
-(SELECT ... FOR UPDATE) for the rest of the request's transaction, so of two writers holding
-the same tag exactly one wins and the other gets 412 PRECONDITION_FAILED. `If-Match: *` matches
-any existing object; without the header the write proceeds as before.
+actions under `/{id}/`) may send `If-Match` with that tag; the check locks the row (SELECT ...
+FOR UPDATE) for the rest of the request's transaction, so of two writers holding the same tag
+exactly one wins and the other gets 412 PRECONDITION_FAILED. `If-Match: *` matches any
+existing object; without the header the write proceeds as before. A GET, HEAD or OPTIONS
+ignores it.
 """
 
 from __future__ import annotations
@@ -51,9 +52,15 @@ def _tags(header: str) -> list[str]:
 
 
 def check_if_match(request: Request, obj: models.Model) -> None:
-    """412 unless `If-Match` (when sent) names the object's current tag; locks the row."""
+    """412 unless `If-Match` (when sent) names the object's current tag; locks the row.
+
+    Only a write as sent checks it: DRF's OPTIONS metadata simulates a PUT on a clone of the
+    request (`request.method` is PUT, the wire's is OPTIONS) and reads the object, and an
+    OPTIONS neither answers 412 nor locks a row.
+    """
     header = request.headers.get(IF_MATCH)
-    if header is None or request.method in SAFE_METHODS:
+    sent = request._request.method  # the HttpRequest's: DRF's clone_request keeps it
+    if header is None or request.method in SAFE_METHODS or sent in SAFE_METHODS:
         return
     current = current_etag(obj, lock=True)
     tags = _tags(header)

@@ -196,7 +196,7 @@ class TicketDetailsView(HelpdeskView):
 class CloseTicketView(HelpdeskView):
     """`close_ticket` resolves the ticket, so `reopen_ticket` can reopen it (SPEC §5)."""
 
-    atomic_reads = True  # the seed's GET writes
+    atomic_reads = True  # the seed's GET writes; so HEAD is a 405 (config.api.ApiViewMixin)
 
     @doc("Close ticket", operation_id="helpdesk_close_ticket")
     def get(self, request: Request, ticket_id: str) -> Response:
