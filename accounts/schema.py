@@ -54,6 +54,7 @@ IF_MATCH_PARAMETER = OpenApiParameter(
         "refused with 412 PRECONDITION_FAILED. `*` matches any existing object."
     ),
 )
+CSV_HELP = "Multiple values may be separated by commas."  # django-filter's, replaced by ours
 ETAG_HEADER = {
     "schema": {"type": "string"},
     "description": "Strong tag of this version of the object; send it back in `If-Match`.",
@@ -88,6 +89,22 @@ class AutoSchema(SpectacularAutoSchema):
             headers.append(IF_MATCH_PARAMETER)
         # The view's own declarations come last, so they win on the same name.
         return [*headers, *parameters]
+
+    def _get_filter_parameters(self) -> list:
+        """Array filters take repeated keys (what generated clients send) as well as commas."""
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            if parameter.get("schema", {}).get("type") != "array":
+                continue
+            name = parameter["name"]
+            parameter.update(style="form", explode=True)
+            both = (
+                f"Several values: repeat the parameter (`{name}=a&{name}=b`) or separate them "
+                f"with commas (`{name}=a,b`)."
+            )
+            own = parameter.get("description", "").replace(CSV_HELP, "").strip()
+            parameter["description"] = f"{both}\n\n{own}" if own else both
+        return parameters
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):  # type: ignore[override]
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)

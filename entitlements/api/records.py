@@ -26,6 +26,7 @@ from accounts.access import (
 from accounts.history import HistoryMixin, transition_action
 from config.api import respond
 from config.serializers import RefusedFieldsMixin
+from entitlements.api.filters import ListFilterBackend
 from entitlements.models import Entitlement
 from entitlements.records import RecordKind, with_article
 
@@ -108,6 +109,7 @@ class EntitlementRecordViewSet(
     """
 
     lookup_value_regex = r"[0-9]{1,18}"
+    filter_backends = [ListFilterBackend]  # the subclass's filterset, on the list action only
     http_method_names = ["get", "post", "patch", "head", "options"]
     list_serializer: ClassVar[type[serializers.Serializer]]
     detail_serializer: ClassVar[type[serializers.Serializer]]

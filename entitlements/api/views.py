@@ -18,7 +18,7 @@ from accounts.history import HistoryMixin, transition_action
 from config.api import respond
 from entitlements import actions
 from entitlements.api import serializers as s
-from entitlements.api.filters import EntitlementFilter
+from entitlements.api.filters import EntitlementFilter, ListFilterBackend
 from entitlements.models import Entitlement, EntitlementClass, License, Order
 
 TRANSITION_ACTIONS = tuple(actions.TRANSITIONS)
@@ -51,6 +51,7 @@ class EntitlementViewSet(
 
     model = Entitlement
     filterset_class = EntitlementFilter
+    filter_backends = [ListFilterBackend]  # the list's filters, on the list action only
     company_field = "company"  # standalone entitlements have a company too
     staff_only_actions = ("create", "partial_update", *TRANSITION_ACTIONS)
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -61,12 +62,6 @@ class EntitlementViewSet(
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "org": self.org}
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        # The list filters describe the list; they must not hide the object of a detail route.
-        if self.action != "list":
-            return queryset
-        return super().filter_queryset(queryset)
 
     def _page(self, queryset: QuerySet, serializer_class: type[Serializer]) -> Response:
         page = self.paginate_queryset(queryset)

@@ -1,12 +1,9 @@
-"""Seed 001's list filters; a value outside the choices is a 422. Lists accept `a,b` too."""
+"""Seed 001's list filters; a value outside the choices is a 422. Several values: `a,b` or repeated."""
 
 from django_filters import rest_framework as filters
 
+from entitlements.api.filters import ChoiceInFilter
 from environments.models import Environment
-
-
-class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
-    """`?status=active` or `?status=active,maintenance`; each value must be a known choice."""
 
 
 class EnvironmentFilter(filters.FilterSet):

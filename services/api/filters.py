@@ -1,12 +1,9 @@
-"""Seed 000's service filters; a value outside the choices is a 422. Lists accept `a,b` too."""
+"""Seed 000's service filters; a value outside the choices is a 422. Several values: `a,b` or repeated."""
 
 from django_filters import rest_framework as filters
 
+from entitlements.api.filters import ChoiceInFilter
 from services.models import Service
-
-
-class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
-    """`?status=in_progress` or `?status=in_progress,on_hold`; each value must be a known choice."""
 
 
 class ServiceFilter(filters.FilterSet):

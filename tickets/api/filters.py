@@ -1,7 +1,9 @@
 """List filters of GET /tickets (SPEC §4); an invalid value is a 422, unknown parameters are ignored.
 
-Id filters resolve against querysets scoped to the caller's organization, so another
-organization's id is a 422 rather than a silent empty page.
+The filter kinds are entitlements.api.filters': several values as `a,b` or repeated keys, and id
+filters that compare the column without looking the id up, so an id naming nothing the caller
+can see (missing, another organization's, a user who is not staff) is an empty list, never a 422
+that would tell which ids exist.
 """
 
 from __future__ import annotations
@@ -10,16 +12,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
 
-from accounts.models import Organization, User
-from entitlements.models import Entitlement
-from environments.models import Environment
-from services.models import Service
+from entitlements.api.filters import (
+    ChoiceInFilter,
+    IdFilter,
+    IdOrNoneFilter,
+    StableOrderingFilter,
+)
 from tickets.models import Priority, Ticket
 from tickets.sla import SLA_STATUSES
-
-
-class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
-    """`?status=open,in_progress`: comma-separated, each value one of the choices."""
 
 
 class TicketFilter(filters.FilterSet):
@@ -31,23 +31,16 @@ class TicketFilter(filters.FilterSet):
         lookup_expr="in",
         method="filter_sla_status",
     )
-    entitlement_id = filters.ModelChoiceFilter(
-        field_name="entitlement", queryset=Entitlement.objects.none()
-    )
-    environment_id = filters.ModelChoiceFilter(
-        field_name="environment", queryset=Environment.objects.none()
-    )
-    service_id = filters.ModelChoiceFilter(field_name="service", queryset=Service.objects.none())
-    assignee_id = filters.ModelChoiceFilter(
-        field_name="assignee",
-        queryset=User.objects.filter(is_staff=True),
-        null_label="Unassigned",
-        null_value="none",
-    )
+    entitlement_id = IdFilter(field_name="entitlement")
+    environment_id = IdFilter(field_name="environment")
+    service_id = IdFilter(field_name="service")
+    assignee_id = IdOrNoneFilter(field_name="assignee")
     created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    search = filters.CharFilter(method="filter_search", max_length=200)
-    ordering = filters.OrderingFilter(
+    search = filters.CharFilter(
+        method="filter_search", max_length=200, help_text="Number or title."
+    )
+    ordering = StableOrderingFilter(
         fields=(
             ("created_at", "created_at"),
             ("updated_at", "updated_at"),
@@ -64,7 +57,7 @@ class TicketFilter(filters.FilterSet):
         model = Ticket
         fields: list[str] = []
 
-    def __init__(self, data=None, *args, org: Organization | None = None, **kwargs) -> None:
+    def __init__(self, data=None, *args, **kwargs) -> None:
         # Only the filters the request names are copied, made form fields and validated: the
         # others would leave the queryset as it is, and building them cost more than the page's
         # own query (README, performance). The class keeps them all (schema, list_total).
@@ -72,14 +65,6 @@ class TicketFilter(filters.FilterSet):
             name: f for name, f in type(self).base_filters.items() if data and name in data
         }
         super().__init__(data, *args, **kwargs)
-        scoped = {
-            "entitlement_id": Entitlement,
-            "environment_id": Environment,
-            "service_id": Service,
-        }
-        for name, model in scoped.items():
-            if name in self.filters:
-                self.filters[name].queryset = model.objects.for_org(org)
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
@@ -99,27 +84,4 @@ class TicketFilter(filters.FilterSet):
         ordering = self.form.cleaned_data.get("ordering") or []
         if any(key.lstrip("-") == "priority" for key in ordering):
             queryset = queryset.with_priority_rank()  # only when ordering by priority
-        queryset = super().filter_queryset(queryset)
-        # A stable order within equal sort keys, so pages never overlap.
-        if ordering:
-            queryset = queryset.order_by(*queryset.query.order_by, "-id")
-        return queryset
-
-
-class OrgFilterBackend(filters.DjangoFilterBackend):
-    """DjangoFilterBackend that hands the view's organization to the filterset."""
-
-    def get_filterset_kwargs(self, request, queryset, view) -> dict:
-        kwargs = super().get_filterset_kwargs(request, queryset, view)
-        kwargs["org"] = getattr(view, "org", None)
-        return kwargs
-
-    def filter_queryset(self, request, queryset: QuerySet, view) -> QuerySet:
-        # No filter asked for (a first page, a detail): building and validating the filter set
-        # would leave the queryset as it is, so skip it.
-        filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None and not any(
-            name in filterset_class.base_filters for name in request.query_params
-        ):
-            return queryset
-        return super().filter_queryset(request, queryset, view)
+        return super().filter_queryset(queryset)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import partial
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -20,16 +20,16 @@ from rest_framework.response import Response
 from accounts.access import COMPANY_HEADER, ORG_HEADER_PARAMETER, OrgScopedViewSet
 from accounts.history import HistoryMixin, transition_action
 from config.api import respond
+from entitlements.api.filters import ListFilterBackend
 from environments.models import Environment
 from environments.queries import access_environment_by_id
 from services.queries import access_service_by_id
 from tickets import actions
 from tickets.api import serializers as s
-from tickets.api.filters import OrgFilterBackend, TicketFilter
+from tickets.api.filters import TicketFilter
 from tickets.errors import TicketForbidden
 from tickets.models import Ticket
 from tickets.queries import ticket_total, visible_replies
-from tickets.sla import SLA_STATUSES
 
 TRANSITION_MESSAGES = {
     "start": "Service request started",
@@ -54,19 +54,14 @@ def _transition(name: str, description: str) -> Callable:
     )
 
 
-LIST_PARAMETERS = [
-    ORG_HEADER_PARAMETER,
-    OpenApiParameter("status", str, description="Comma-separated statuses."),
-    OpenApiParameter("sla_status", str, enum=SLA_STATUSES, description="Comma-separated."),
-    OpenApiParameter("search", str, description="Number or title."),
-]
+LIST_PARAMETERS = [ORG_HEADER_PARAMETER]  # the filters come from TicketFilter, on lists only
 
 
 class TicketQueryMixin:
     """What every ticket list and detail reads: one query, whatever the page size."""
 
     model = Ticket
-    filter_backends = [OrgFilterBackend]
+    filter_backends = [ListFilterBackend]  # the list's filters, on the list action only
     filterset_class = TicketFilter
 
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
