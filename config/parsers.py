@@ -3,7 +3,8 @@
 DRF's JSONParser turns a `ValueError` into a ParseError (a 422), but a body can be valid JSON and
 still break the request: 100,000 nested brackets raise RecursionError (a 500 with a traceback),
 `1e999999` silently becomes infinity. Here nesting is bounded before the decoder runs, numbers no
-column holds are refused, and NaN/Infinity stay refused: each is a ParseError.
+column holds are refused, NaN/Infinity stay refused, and an object naming a key twice is refused:
+each is a ParseError.
 """
 
 from __future__ import annotations
@@ -50,6 +51,17 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object whose keys are all different: `{"role": "member", "role": "owner"}` would
+    otherwise mean whichever came last, silently (a proxy or a log may have read the first)."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ValueError(f"duplicate key {twice!r}")
+    return found
+
+
 def loads(text: str):
     """Decode a JSON text under the limits above; every refusal is a ValueError or ParseError."""
     check_depth(text)
@@ -58,6 +70,7 @@ def loads(text: str):
         parse_int=lambda s: _number(s, int),
         parse_float=lambda s: _number(s, float),
         parse_constant=_refuse_constant,
+        object_pairs_hook=_object,
     )
 
 
