@@ -265,16 +265,26 @@ class EnvelopePagination(PageNumberPagination):
 
 
 def _orders_by_columns(queryset) -> bool:
-    """Whether the queryset is ordered (explicitly or by Meta) by its model's columns only."""
+    """Whether the queryset is ordered (explicitly or by Meta) by its model's columns only, or
+    by annotations computed from the row alone (e.g. tickets' priority rank, which is indexed):
+    no aggregate, no subquery, so the ids of a page can be picked without reading the rows."""
     query = queryset.query
     if query.distinct or query.combinator or (not query.default_ordering and not query.order_by):
         return False
     ordering = query.order_by or queryset.model._meta.ordering
     columns = {f.name for f in queryset.model._meta.concrete_fields}
     columns |= {f.attname for f in queryset.model._meta.concrete_fields} | {"pk"}
+    columns |= {name for name, expr in query.annotations.items() if _row_expression(expr)}
     return bool(ordering) and all(
         isinstance(key, str) and key.lstrip("-") in columns for key in ordering
     )
+
+
+def _row_expression(expression: Any) -> bool:
+    """An expression over the row's own columns only: no aggregate, no subquery."""
+    if getattr(expression, "contains_aggregate", True) or getattr(expression, "subquery", False):
+        return False
+    return all(_row_expression(e) for e in expression.get_source_expressions() if e is not None)
 
 
 def _flatten(detail: Any) -> Any:

@@ -64,6 +64,16 @@ class SlaTarget(models.Model):
 PRIORITY_RANK = {Priority.LOW: 1, Priority.NORMAL: 2, Priority.HIGH: 3, Priority.URGENT: 4}
 
 
+def priority_rank() -> Case:
+    """Low 1 … urgent 4: ordering by priority means urgency. The same expression is indexed
+    (Ticket.Meta.indexes), so a list ordered by it, deep pages included, reads the index."""
+    return Case(
+        *[When(priority=p, then=Value(rank)) for p, rank in PRIORITY_RANK.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
 def staff_only(ticket: Ticket, user) -> bool:
     """start and wait are the desk's work: MIDDAG staff (or the system) only."""
     return is_staff(user)
@@ -134,13 +144,7 @@ class TicketQuerySet(OrgQuerySet):
 
     def with_priority_rank(self) -> TicketQuerySet:
         """Annotate `priority_rank` (low 1 … urgent 4) so ordering by priority means urgency."""
-        return self.annotate(
-            priority_rank=Case(
-                *[When(priority=p, then=Value(rank)) for p, rank in PRIORITY_RANK.items()],
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
+        return self.annotate(priority_rank=priority_rank())
 
     def with_related_names(self) -> TicketQuerySet:
         """Annotate `entitlement_code` and `category_name`, read in the same query.
@@ -275,6 +279,16 @@ class Ticket(ConcurrentTransitionMixin, OrgOwnedModel):
             models.Index(fields=["due_at"], name="tkt_due"),
             # The desk's queue across organizations: ?status=...&priority=... (and its count).
             models.Index(fields=["status", "priority"], name="tkt_status_priority"),
+            # ?ordering=priority / -priority (id breaks ties the same way): staff's list, and an
+            # organization's. `priority` last lets deep pages pick their ids from the index only.
+            models.Index(priority_rank(), F("id"), F("priority"), name="tkt_priority_rank"),
+            models.Index(
+                F("organization"),
+                priority_rank(),
+                F("id"),
+                F("priority"),
+                name="tkt_org_priority_rank",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -77,11 +77,17 @@ class ChoiceInFilter(RepeatableCSVFilter, filters.BaseInFilter, filters.ChoiceFi
 
 
 class StableOrderingFilter(RepeatableCSVFilter, filters.OrderingFilter):
-    """Ordering by one or several keys, with the id as tie-breaker, so pages never overlap."""
+    """Ordering by one or several keys, with the id as tie-breaker, so pages never overlap.
+
+    The id runs in the first key's direction (`priority` → id ascending, `-priority` → id
+    descending): then one index on (key, id) serves both directions, forwards or backwards."""
 
     def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
         qs = super().filter(qs, value)
-        return qs.order_by(*qs.query.order_by, "-id") if value else qs
+        if not value:
+            return qs
+        first = str(qs.query.order_by[0]) if qs.query.order_by else ""
+        return qs.order_by(*qs.query.order_by, "-id" if first.startswith("-") else "id")
 
 
 class IdField(forms.Field):

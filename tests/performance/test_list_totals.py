@@ -98,7 +98,14 @@ def test_unfiltered_totals_read_no_ticket_rows(world: World):
 
 @pytest.mark.parametrize(
     "query",
-    ["", "?ordering=-updated_at", "?ordering=status", "?ordering=priority", "?status=open"],
+    [
+        "",
+        "?ordering=-updated_at",
+        "?ordering=status",
+        "?ordering=priority",
+        "?ordering=-priority",
+        "?status=open",
+    ],
 )
 @pytest.mark.parametrize("per_page", [2, 5])
 def test_deep_pages_picked_by_id_equal_plain_slices(world: World, monkeypatch, query, per_page):
