@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from accounts import tenancy, tokens
-from accounts.models import ALL_SCOPES, Membership, Organization, User
+from accounts import invitations, tenancy, tokens
+from accounts.models import ALL_SCOPES, Invitation, Membership, Organization, User
 from audit import actions as audit
 from audit.models import AuditEntry
 from config.errors import Conflict, Forbidden, Invalid, NotFound
 
 Role = Membership.Role
+Status = Invitation.Status
 
 
 @transaction.atomic
@@ -114,31 +116,132 @@ def collaborator_add(
     email: str,
     role: str,
     scopes: list[str],
-) -> Membership:
-    """Add an existing user to the organization (unknown email 404, already a member 409)."""
+) -> Membership | Invitation:
+    """Invite an address to the organization: a pending invitation, the same whether the address
+    has an account or not (an active member already is a 409). Staff, trusted operators, add an
+    existing account at once; an address with no account is invited even by them."""
     _check_can_manage(actor, _actor_membership(actor, org.pk), role)
     if role == Role.OWNER:
         raise Conflict(
             "An organization has exactly one owner; transfer ownership by changing a member's role.",
             reason="MIDDAG-ORG-ONE_OWNER",
         )
-    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    if not tenancy.is_staff(actor):
+        invitations.limit(org.pk, actor.pk)
+    email = email.strip().lower()
+    members = Membership.objects.filter(organization=org, is_active=True)
+    if members.filter(user__email__iexact=email).exists():
+        raise _already_member()
+    user = User.objects.filter(email__iexact=email).first() if tenancy.is_staff(actor) else None
     if user is None:
-        raise NotFound(f"No active user with the email {email}.")
-    membership = Membership.objects.filter(user=user, organization=org).first()
-    if membership is not None and membership.is_active:
-        raise Conflict(
-            "This user is already a member of the organization.", reason="MIDDAG-ORG-ALREADY_MEMBER"
-        )
-    if membership is not None:  # a removed member coming back
-        membership.role, membership.scopes, membership.is_active = role, scopes, True
-        membership.save()
-    else:
-        membership = Membership.objects.create(
-            user=user, organization=org, role=role, scopes=scopes
-        )
+        return _invite(org, actor, email, role, scopes)
+    if not user.is_active:  # staff only: whose account is deactivated is no secret to them
+        raise Conflict("This account is deactivated.", reason="MIDDAG-ORG-USER_INACTIVE")
+    membership = _membership_grant(org, user, role, scopes)
     _audit_member(actor, membership, AuditEntry.Action.MEMBER_ADD, [None, role], [None, scopes])
     return membership
+
+
+def _already_member() -> Conflict:
+    return Conflict(
+        "This user is already a member of the organization.", reason="MIDDAG-ORG-ALREADY_MEMBER"
+    )
+
+
+def _membership_grant(org: Organization, user: User, role: str, scopes: list[str]) -> Membership:
+    """A live membership of `user` (a removed member coming back keeps their row)."""
+    membership = Membership.objects.filter(user=user, organization=org).first()
+    if membership is not None and membership.is_active:
+        raise _already_member()
+    if membership is None:
+        return Membership.objects.create(user=user, organization=org, role=role, scopes=scopes)
+    membership.role, membership.scopes, membership.is_active = role, scopes, True
+    membership.save()
+    return membership
+
+
+def _invite(
+    org: Organization, actor: User | None, email: str, role: str, scopes: list[str]
+) -> Invitation:
+    """A pending invitation, mailed on commit; one pending per address and organization."""
+    pending = Invitation.objects.filter(organization=org, email=email, status=Status.PENDING)
+    # An expired one makes way for the new one (a data fix of the status, no transition).
+    pending.filter(expires_at__lte=timezone.now()).update(status=Status.EXPIRED)
+    if pending.exists():
+        raise Conflict(
+            "This address already has a pending invitation to the organization.",
+            reason="MIDDAG-ORG-ALREADY_INVITED",
+        )
+    invitation = Invitation.objects.create(
+        organization=org,
+        email=email,
+        role=role,
+        scopes=scopes,
+        invited_by=actor if getattr(actor, "pk", None) else None,
+        expires_at=invitations.expiry(),
+    )
+    _audit_invitation(actor, invitation, [None, Status.PENDING])
+    invitations.schedule_mail(invitation.pk)
+    return invitation
+
+
+def _audit_invitation(actor: User | None, invitation: Invitation, status: list) -> None:
+    changes = {"status": status}
+    if status[0] is None:
+        changes.update(role=[None, invitation.role], scopes=[None, invitation.scopes])
+    audit.record(
+        actor=actor,
+        subject=invitation,
+        action=AuditEntry.Action.UPDATE,
+        changes=changes,
+        label=invitation.email,
+    )
+
+
+def _own_invitation(invitation_id: int, user: User) -> Invitation:
+    """The user's invitation, locked, still open: another address's is a 404, an expired or
+    answered one a 409."""
+    invitation = (
+        Invitation.objects.addressed_to(user)
+        .select_for_update(of=("self",))
+        .select_related("organization", "invited_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None:
+        raise NotFound(f"Invitation {invitation_id} not found.")
+    if invitation.is_expired:
+        raise Conflict("This invitation has expired.", reason="MIDDAG-ORG-INVITATION_EXPIRED")
+    if invitation.status != Status.PENDING:
+        raise Conflict(
+            f"This invitation was already {invitation.status}.",
+            reason="MIDDAG-ORG-INVITATION_ANSWERED",
+        )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation_id: int, user: User) -> Invitation:
+    """Only the invited address's account accepts; the invitation becomes a live membership."""
+    invitation = _own_invitation(invitation_id, user)
+    role, scopes = invitation.role, list(invitation.scopes)
+    membership = _membership_grant(invitation.organization, user, role, scopes)
+    invitation.accept()
+    invitation.responded_at = timezone.now()
+    invitation.save()
+    _audit_member(user, membership, AuditEntry.Action.MEMBER_ADD, [None, role], [None, scopes])
+    return invitation
+
+
+@transaction.atomic
+def invitation_reject(*, invitation_id: int, user: User) -> Invitation:
+    """Only the invited address's account rejects; nothing is granted."""
+    invitation = _own_invitation(invitation_id, user)
+    invitation.reject()
+    invitation.responded_at = timezone.now()
+    invitation.save()
+    _audit_invitation(user, invitation, [Status.PENDING, Status.REJECTED])
+    return invitation
 
 
 def _audit_member(

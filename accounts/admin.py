@@ -5,7 +5,8 @@ collaborator_update and collaborator_remove, from the membership pages and from 
 inlines of the user and organization pages alike. A rule an action refuses (the owner removed, a
 second owner, someone already a member) is a form error or an error message, and the page's
 transaction keeps nothing (config.admin.ActionAdminMixin). Ownership moves by a transfer
-(PATCH a member's role to owner in the API), never by an edit here.
+(PATCH a member's role to owner in the API), never by an edit here. A member added here is
+added at once: collaborator_add with a staff actor skips the invitation a client's owner sends.
 
 The admin's login form counts its attempts in the API's throttle buckets (per address, per
 account) before any password is hashed: one limit for every door (accounts.throttles).

@@ -213,10 +213,7 @@ class Membership(models.Model):
 
     @property
     def effective_scopes(self) -> list[str]:
-        """Owners and admins hold every scope; members and guests their listed ones."""
-        if self.role in (self.Role.OWNER, self.Role.ADMIN):
-            return list(ALL_SCOPES)
-        return [s for s in self.scopes if s in ALL_SCOPES]
+        return effective_scopes(self.role, self.scopes)
 
     def has_scope(self, scope: str | None) -> bool:
         return scope is None or scope in self.effective_scopes
@@ -343,3 +340,78 @@ def status_history(subject: type[models.Model], index_name: str) -> type[StatusC
         "Meta": Meta,
     }
     return type(name, (StatusChange,), attrs)
+
+
+def effective_scopes(role: str, scopes: list[str]) -> list[str]:
+    """Owners and admins hold every scope; members and guests their listed (known) ones."""
+    if role in (Membership.Role.OWNER, Membership.Role.ADMIN):
+        return list(ALL_SCOPES)
+    return [s for s in scopes if s in ALL_SCOPES]
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def addressed_to(self, user: User) -> InvitationQuerySet:
+        """The invitations sent to the user's address: an invitation binds to the e-mail, so
+        one sent before the account existed is found once it does."""
+        return self.filter(email__iexact=user.email)
+
+    def open(self) -> InvitationQuerySet:
+        """Pending and not expired: the ones their addressee may still answer."""
+        return self.filter(status=Invitation.Status.PENDING, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An offer of a membership to an e-mail address, with an account behind it or not. It grants
+    nothing: only its addressee's acceptance makes the membership (accounts.actions)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        EXPIRED = "expired", "Expired"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(help_text="Stored lower-case; the addressee's account, now or later.")
+    role = models.CharField(
+        max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER
+    )
+    scopes = models.JSONField(default=list, blank=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = FSMField(choices=Status.choices, default=Status.PENDING, protected=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["email", "status"], name="invitation_email_status")]
+        # One open question per address and organization: a second invitation is a 409.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=Q(status="pending"),
+                name="invitation_one_pending",
+            ),
+        ]
+
+    accept = status_move(status, Status.PENDING, Status.ACCEPTED)
+    reject = status_move(status, Status.PENDING, Status.REJECTED)
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization_id} ({self.status})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == self.Status.EXPIRED or (
+            self.status == self.Status.PENDING and self.expires_at <= timezone.now()
+        )
+
+    @property
+    def effective_scopes(self) -> list[str]:
+        return effective_scopes(self.role, self.scopes)

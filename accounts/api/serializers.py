@@ -1,10 +1,13 @@
 """Input and output shapes of the auth, organization and collaborator endpoints."""
 
+from types import SimpleNamespace
+
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import ALL_SCOPES, Company, Membership, Organization, User
+from accounts.models import ALL_SCOPES, Company, Invitation, Membership, Organization, User
 from accounts.validators import normalize_cnpj
 
 
@@ -24,15 +27,45 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "name", "is_staff", "is_active", "date_joined"]
 
 
+class OrganizationBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class InviterSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField()
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """An invitation as its addressee sees it."""
+
+    organization = OrganizationBriefSerializer()
+    invited_by = InviterSerializer(allow_null=True)
+    scopes = serializers.ListField(source="effective_scopes", child=serializers.CharField())
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "organization", "role", "scopes", "invited_by", "status", "expires_at"]
+
+
 class MeSerializer(UserSerializer):
+    """The caller, their live memberships and the invitations they may still answer
+    (`context["invitations"]`): an invitation grants nothing until accepted."""
+
     memberships = serializers.SerializerMethodField()
+    invitations = serializers.SerializerMethodField()
 
     class Meta(UserSerializer.Meta):
-        fields = [*UserSerializer.Meta.fields, "memberships"]
+        fields = [*UserSerializer.Meta.fields, "memberships", "invitations"]
 
     def get_memberships(self, user: User) -> list[dict]:
         live = [m for m in user.memberships.all() if m.is_active]
         return MembershipBriefSerializer(live, many=True).data
+
+    @extend_schema_field(InvitationSerializer(many=True))
+    def get_invitations(self, user: User) -> list[dict]:
+        return InvitationSerializer(self.context.get("invitations", []), many=True).data
 
 
 class RegisterInput(serializers.Serializer):
@@ -161,6 +194,45 @@ class CollaboratorSerializer(serializers.ModelSerializer):
             "is_active",
             "created_at",
         ]
+
+
+class CollaboratorAddedSerializer(serializers.Serializer):
+    """The answer to adding a collaborator, one shape for both outcomes: a pending invitation
+    (`id`, `user_id` null and `name` empty whether the address has an account or not, so the
+    answer tells nothing about it) or, added by staff, the live membership."""
+
+    id = serializers.IntegerField(allow_null=True, help_text="The membership, once there is one.")
+    user_id = serializers.IntegerField(allow_null=True)
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    organization_id = serializers.IntegerField()
+    role = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=["active", "pending"])
+    invitation_id = serializers.IntegerField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, obj: Membership | Invitation) -> dict:
+        common = {"organization_id": obj.organization_id, "role": obj.role}
+        common.update(scopes=obj.effective_scopes, created_at=obj.created_at)
+        if isinstance(obj, Invitation):
+            row = SimpleNamespace(
+                **common, id=None, user_id=None, email=obj.email, name="", is_active=False
+            )
+            row.status, row.invitation_id, row.expires_at = obj.status, obj.pk, obj.expires_at
+        else:
+            row = SimpleNamespace(
+                **common, id=obj.pk, user_id=obj.user_id, email=obj.user.email, name=obj.user.name
+            )
+            row.is_active, row.status, row.invitation_id, row.expires_at = (
+                True,
+                "active",
+                None,
+                None,
+            )
+        return super().to_representation(row)
 
 
 class CollaboratorInput(serializers.Serializer):

@@ -6,13 +6,27 @@ from config.routers import Router
 router = Router()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 
+# auth/<name>, named auth-<name>, with or without the trailing slash.
+AUTH = {
+    "register": views.RegisterView,
+    "login": views.LoginView,
+    "refresh": views.RefreshView,
+    "logout": views.LogoutView,
+    "logout-all": views.LogoutAllView,
+    "password": views.PasswordView,
+    "me": views.MeView,
+}
+
 urlpatterns = [
-    re_path(r"^auth/register/?$", views.RegisterView.as_view(), name="auth-register"),
-    re_path(r"^auth/login/?$", views.LoginView.as_view(), name="auth-login"),
-    re_path(r"^auth/refresh/?$", views.RefreshView.as_view(), name="auth-refresh"),
-    re_path(r"^auth/logout/?$", views.LogoutView.as_view(), name="auth-logout"),
-    re_path(r"^auth/logout-all/?$", views.LogoutAllView.as_view(), name="auth-logout-all"),
-    re_path(r"^auth/password/?$", views.PasswordView.as_view(), name="auth-password"),
-    re_path(r"^auth/me/?$", views.MeView.as_view(), name="auth-me"),
+    *(re_path(rf"^auth/{n}/?$", view.as_view(), name=f"auth-{n}") for n, view in AUTH.items()),
+    re_path(r"^invitations/?$", views.InvitationListView.as_view(), name="invitations"),
+    *(
+        re_path(
+            rf"^invitations/(?P<pk>[^/.]+)/{verb}/?$",
+            views.InvitationAnswerView.as_view(verb=verb),
+            name=f"invitation-{verb}",
+        )
+        for verb in ("accept", "reject")
+    ),
     *router.urls,
 ]

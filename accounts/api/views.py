@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts import actions, tenancy
 from accounts.api import serializers as s
 from accounts.idempotency import IdempotentMixin
-from accounts.models import Membership, Organization, User
+from accounts.models import Invitation, Membership, Organization, User
 from accounts.throttles import AuthEmailThrottle, AuthIPThrottle
 from accounts.tokens import (
     RefreshReused,
@@ -147,10 +147,63 @@ class MeView(ApiViewMixin, APIView):
 
     @extend_schema(responses={200: s.MeSerializer}, tags=["auth"])
     def get(self, request: Request) -> Response:
-        user = User.objects.prefetch_related(
-            Prefetch("memberships", queryset=Membership.objects.select_related("organization"))
-        ).get(pk=request.user.pk)
-        return respond(s.MeSerializer(user).data)
+        user = request.user  # read by the authentication: its memberships and invitations only
+        prefetch_related_objects(
+            [user],
+            Prefetch("memberships", queryset=Membership.objects.select_related("organization")),
+        )
+        context = {"invitations": _open_invitations(user)}
+        return respond(s.MeSerializer(user, context=context).data)
+
+
+def _open_invitations(user: User) -> QuerySet[Invitation]:
+    """The invitations the user may still answer, with what they show."""
+    return (
+        Invitation.objects.addressed_to(user)
+        .open()
+        .select_related("organization", "invited_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+INVITATION_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+@extend_schema(tags=["auth"])
+class InvitationListView(ApiViewMixin, APIView):
+    """The caller's pending invitations (to their e-mail address), newest first."""
+
+    tenancy = "own-account"
+
+    @extend_schema(responses={200: s.InvitationSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        return respond(s.InvitationSerializer(_open_invitations(request.user), many=True).data)
+
+
+def _path_id(value: str | None) -> int:
+    """A numeric id from the path, else 404 ("²".isdigit() is true)."""
+    if not re.fullmatch(r"[0-9]{1,18}", str(value)):
+        raise NotFound()
+    return int(value)
+
+
+@extend_schema(tags=["auth"])
+class InvitationAnswerView(ApiViewMixin, APIView):
+    """Accept (a live membership) or reject (nothing granted) an invitation, as the URL says:
+    only its addressee; anyone else gets a 404, an expired or answered invitation a 409."""
+
+    tenancy = "own-account"
+    answers = {"accept": actions.invitation_accept, "reject": actions.invitation_reject}
+    verb = "accept"  # set by the URL (as_view(verb=...))
+
+    @extend_schema(
+        request=None, responses={200: s.InvitationSerializer}, parameters=[INVITATION_ID]
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        invitation = self.answers[self.verb](invitation_id=_path_id(pk), user=request.user)
+        return respond(
+            s.InvitationSerializer(invitation).data, message=f"Invitation {invitation.status}"
+        )
 
 
 MEMBERSHIP_ID = OpenApiParameter("membership_id", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -215,15 +268,20 @@ class OrganizationViewSet(
         return respond(None, message="Organization deleted")
 
     def _collaborator(self, org: Organization, membership_id: str) -> Membership:
-        if not re.fullmatch(r"[0-9]{1,18}", str(membership_id)):  # "²".isdigit() is true
-            raise NotFound()
-        return get_object_or_404(Membership, pk=int(membership_id), organization=org)
+        return get_object_or_404(Membership, pk=_path_id(membership_id), organization=org)
 
     @extend_schema(
         methods=["get"], responses={200: s.CollaboratorSerializer(many=True)}, request=None
     )
     @extend_schema(
-        methods=["post"], request=s.CollaboratorInput, responses={201: s.CollaboratorSerializer}
+        methods=["post"],
+        request=s.CollaboratorInput,
+        responses={201: s.CollaboratorAddedSerializer},
+        description="Invite an e-mail address (owner or admin): 201 with a pending invitation, "
+        "the same answer whether the address has an account or not; the addressee accepts or "
+        "rejects it (POST /invitations/{id}/accept|reject). Staff add an existing account at "
+        "once. An active member is a 409; more than the invitation limit per organization or "
+        "per inviter a 429 with Retry-After.",
     )
     @action(detail=True, methods=["get", "post"])
     def collaborators(self, request: Request, pk: str | None = None) -> Response:
@@ -241,9 +299,8 @@ class OrganizationViewSet(
             role=inp.validated_data["role"],
             scopes=actions.validate_scopes(inp.validated_data["scopes"]),
         )
-        return respond(
-            s.CollaboratorSerializer(membership).data, status=201, message="Collaborator added"
-        )
+        message = "Collaborator added" if isinstance(membership, Membership) else "Invitation sent"
+        return respond(s.CollaboratorAddedSerializer(membership).data, status=201, message=message)
 
     @extend_schema(
         methods=["patch"],

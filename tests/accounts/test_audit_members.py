@@ -3,6 +3,7 @@
 import pytest
 
 from accounts import actions
+from accounts.models import Membership
 from audit.models import AuditEntry
 from config.errors import Forbidden
 from tests.factories import UserFactory
@@ -16,12 +17,23 @@ def _rows(org) -> list[tuple[str, dict]]:
 
 def test_a_member_added_changed_and_removed_is_audited(org, owner):
     newcomer = UserFactory(email="new@acme.example")
-    membership = actions.collaborator_add(
+    # An owner invites; the member is added when the invitee accepts (issue 17, finding 3).
+    invitation = actions.collaborator_add(
         org=org, actor=owner, email=newcomer.email, role="member", scopes=["entitlements"]
     )
+    actions.invitation_accept(invitation_id=invitation.pk, user=newcomer)
+    membership = Membership.objects.get(user=newcomer, organization=org)
     actions.collaborator_update(membership=membership, actor=owner, role="admin")
     actions.collaborator_remove(membership=membership, actor=owner)
     assert _rows(org) == [
+        (
+            "update",
+            {
+                "status": [None, "pending"],
+                "role": [None, "member"],
+                "scopes": [None, ["entitlements"]],
+            },
+        ),
         ("member_add", {"role": [None, "member"], "scopes": [None, ["entitlements"]]}),
         ("member_change", {"role": ["member", "admin"]}),
         ("member_remove", {"role": ["admin", None], "scopes": [["entitlements"], None]}),

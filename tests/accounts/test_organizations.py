@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from accounts.models import ALL_SCOPES, Membership, Organization
+from accounts.models import ALL_SCOPES, Invitation, Membership, Organization
 from tests.conftest import API, assert_envelope, client_for
 from tests.factories import (
     MembershipFactory,
@@ -284,15 +284,17 @@ def test_add_collaborator_existing_member_is_409(owner_api, member, org):
     assert_error(response, 409, "CONFLICT")
 
 
-def test_add_collaborator_unknown_email_is_404(owner_api, org):
+def test_add_collaborator_unknown_email_is_a_pending_invitation(owner_api, org):
+    # Issue 17, finding 3: no more 404 telling who has an account (tests/accounts/test_invitations.py).
     response = add_collaborator(owner_api, org, {"email": "nobody@example.com"})
-    assert_error(response, 404, "NOT_FOUND")
+    assert created_data(response, "Invitation sent")["status"] == "pending"
 
 
-def test_add_collaborator_inactive_user_is_404(owner_api, org):
+def test_add_collaborator_inactive_user_is_a_pending_invitation(owner_api, org):
     ghost = UserFactory(is_active=False)
     response = add_collaborator(owner_api, org, {"email": ghost.email})
-    assert_error(response, 404, "NOT_FOUND")
+    assert created_data(response, "Invitation sent")["status"] == "pending"
+    assert not Membership.objects.filter(user=ghost).exists()
 
 
 def test_add_collaborator_validates_role_and_scopes(owner_api, org):
@@ -316,7 +318,12 @@ def test_add_collaborator_email_is_case_insensitive(owner_api, org):
         {"email": "Mixed.Case@Example.COM", "role": "guest", "scopes": ["tickets", "tickets"]},
     )
     assert response.status_code == 201, response.content
-    assert response.json()["data"]["user_id"] == newcomer.pk
+    # The invitation binds to the address (its answer names no account: issue 17, finding 3).
+    assert response.json()["data"]["email"] == newcomer.email
+    assert (
+        Invitation.objects.addressed_to(newcomer).get().pk
+        == response.json()["data"]["invitation_id"]
+    )
     assert response.json()["data"]["scopes"] == ["tickets"]
 
 

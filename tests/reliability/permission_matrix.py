@@ -17,7 +17,8 @@ Callers (all but `other` and `staff` are members of organization A, with its hea
   staff     a MIDDAG operator (is_staff), with A's header
   inactive  a member of A whose account was deactivated after the token was issued
 
-Every path id names an object of organization A. For `other`, 404 means "no such object here"
+Every path id names an object of organization A (an invitation of A is addressed to `other`:
+only its addressee may answer it, everyone else gets a 404). For `other`, 404 means "no such object here"
 and the test also checks that the body names nothing of it (title, number, code, name, url).
 Staff-only operations answer 403 to every client before any object is looked up.
 """
@@ -32,6 +33,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from accounts import actions as account_actions
 from accounts.tokens import issue_pair
 from entitlements import actions as entitlement_actions
 from environments.models import Environment
@@ -138,6 +140,13 @@ def _new_env_entitlement(world) -> None:
 
 def _refresh_of_member(world, caller: str) -> dict:
     return {"refresh_token": world.objects["member_refresh"]}
+
+
+def _invite_other(world) -> None:
+    """An invitation of organization A to the owner of B: only its addressee may answer it."""
+    world.objects["invitation"] = account_actions.collaborator_add(
+        org=world.org, actor=world.owner, email=world.user("other").email, role="member", scopes=[]
+    )
 
 
 def _member_refresh(world) -> None:
@@ -250,6 +259,14 @@ RECIPES: dict[tuple[str, str], Recipe] = {
             "password": "a-long-unusual-pass-42",
             "name": "Newcomer",
         }
+    ),
+    # invitations: A's, addressed to `other`
+    ("GET", f"{A}/invitations"): Recipe(prepare=_invite_other),
+    ("POST", f"{A}/invitations/{{id}}/accept"): Recipe(
+        path={"id": "invitation"}, prepare=_invite_other
+    ),
+    ("POST", f"{A}/invitations/{{id}}/reject"): Recipe(
+        path={"id": "invitation"}, prepare=_invite_other
     ),
     # every list, read as built
     **{("GET", f"{A}/{name}"): Recipe() for name in LISTS},

@@ -22,6 +22,8 @@ from django.db import connection
 from django.db.models import QuerySet
 from drf_spectacular.generators import SchemaGenerator
 
+from accounts.invitations import expiry
+from accounts.models import Invitation
 from config.conditional import current_etag
 from tests.conftest import API
 from tickets import actions as ticket_actions
@@ -70,6 +72,15 @@ def _with_reply(world) -> None:
     ticket_actions.ticket_reply(ticket=world.ticket, author=world.member, message="A first answer")
 
 
+def _invitation(world, caller: str) -> Invitation:
+    """A pending invitation to the caller (made before the snapshot): HEAD must not accept it."""
+    email = world.user(caller).email
+    defaults = {"expires_at": expiry()}
+    return Invitation.objects.get_or_create(
+        organization=world.other_org, email=email, defaults=defaults
+    )[0]
+
+
 def _objects(world, caller: str) -> dict[str, object]:
     """Path parameter (or resource segment for `{id}`) → a real object of the caller's org."""
     return {
@@ -82,6 +93,7 @@ def _objects(world, caller: str) -> dict[str, object]:
         "service_pk": world.service,
         "ticket_id": world.ticket,
         "membership_id": world.member_membership,
+        "invitations": _invitation(world, caller),
         "user_id": world.user(caller),
     }
 
