@@ -66,6 +66,24 @@ def envelope(
     return {"success": success, "data": data, "meta": meta, "message": message, "errors": errors}
 
 
+def envelope_schema(data: dict, *, meta: dict | None = None) -> dict:
+    """The OpenAPI schema of a success envelope around `data`: page meta and error body by
+    reference (components PageMeta and ErrorDetail, accounts.schema), so generated clients make
+    one class of each."""
+    return {
+        "type": "object",
+        "required": ["success", "data", "meta", "message", "errors"],
+        "properties": {
+            "success": {"type": "boolean"},
+            "data": data,
+            "meta": meta
+            or {"allOf": [{"$ref": "#/components/schemas/PageMeta"}], "nullable": True},
+            "message": {"type": "string", "nullable": True},
+            "errors": {"allOf": [{"$ref": "#/components/schemas/ErrorDetail"}], "nullable": True},
+        },
+    }
+
+
 def error_envelope(
     code: str,
     detail: str,
@@ -234,17 +252,7 @@ class EnvelopePagination(PageNumberPagination):
         return response
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
-        return {
-            "type": "object",
-            "required": ["success", "data", "meta", "message", "errors"],
-            "properties": {
-                "success": {"type": "boolean"},
-                "data": schema,
-                "meta": {"$ref": "#/components/schemas/PageMeta"},
-                "message": {"type": "string", "nullable": True},
-                "errors": {"type": "object", "nullable": True},
-            },
-        }
+        return envelope_schema(schema, meta={"$ref": "#/components/schemas/PageMeta"})
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         return [

@@ -7,6 +7,9 @@ FOR UPDATE) for the rest of the request's transaction, so of two writers holding
 exactly one wins and the other gets 412 PRECONDITION_FAILED. `If-Match: *` matches any
 existing object; without the header the write proceeds as before. A GET, HEAD or OPTIONS
 ignores it.
+
+A 201 creation (the `create` action) carries the new object's `ETag` too, the same tag a GET of
+it answers, so a client may create and then write with `If-Match` without reading first.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ class ConditionalMixin:
     """ETag on single-object answers; `check_if_match()` before writes (call it in get_object)."""
 
     etag_actions: tuple[str, ...] = ("retrieve", "update", "partial_update")
+    created_actions: tuple[str, ...] = ("create",)  # 201: the new object's tag
     _etag_object: models.Model | None = None
 
     def check_preconditions(self, obj: models.Model) -> None:
@@ -96,4 +100,23 @@ class ConditionalMixin:
             tag = etag_of(obj) if request.method in SAFE_METHODS else current_etag(obj)
             if tag:
                 response["ETag"] = tag
+        elif (
+            getattr(self, "action", None) in self.created_actions
+            and response.status_code == 201
+            and not response.has_header("ETag")
+        ):
+            tag = self._created_etag(response)
+            if tag:
+                response["ETag"] = tag
         return response
+
+    def _created_etag(self, response: Response) -> str | None:
+        """The tag of the object a 201 answer describes (its `id`), read back from the row."""
+        model = getattr(self, "model", None)
+        if model is None:
+            serializer_class = getattr(self, "serializer_class", None)
+            model = getattr(getattr(serializer_class, "Meta", None), "model", None)
+        pk = response.data.get("id") if isinstance(response.data, dict) else None
+        if model is None or pk is None:
+            return None
+        return current_etag(model(pk=pk))

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from django.db import models
 from django.db.models import QuerySet
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.request import Request
@@ -24,6 +26,7 @@ from accounts.access import (
     ScopedIdField,
 )
 from accounts.history import HistoryMixin, transition_action
+from accounts.schema import register_component
 from config.api import respond
 from config.serializers import RefusedFieldsMixin
 from entitlements.api.filters import ListFilterBackend
@@ -54,8 +57,45 @@ def input_fields(kind: RecordKind) -> list[str]:
     ]
 
 
+METADATA_SCHEMA = {
+    "type": "object",
+    "additionalProperties": {},
+    "description": "A JSON object of free keys (never null: send {} to clear it).",
+}
+
+
+class MetadataField(serializers.JSONField):
+    """`metadata`: a JSON object; anything else (a list, a string, null) is a 422."""
+
+    default_error_messages = {"not_object": "metadata must be a JSON object."}
+
+    def to_internal_value(self, data: Any) -> dict:
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            self.fail("not_object")
+        return value
+
+
+class MetadataFieldSchema(OpenApiSerializerFieldExtension):
+    """`metadata` is one component (`Metadata`), so a generator makes one class of it."""
+
+    target_class = MetadataField
+
+    def map_serializer_field(self, auto_schema, direction):  # type: ignore[no-untyped-def]
+        return register_component(auto_schema, "Metadata", METADATA_SCHEMA)
+
+
+# Model serializers of entitlements and records: their JSONField is `metadata`.
+SERIALIZER_FIELD_MAPPING = {
+    **serializers.ModelSerializer.serializer_field_mapping,
+    models.JSONField: MetadataField,
+}
+
+
 class RecordSerializer(serializers.ModelSerializer):
     """Output of a record: every field read-only, the entitlement and organization by id."""
+
+    serializer_field_mapping = SERIALIZER_FIELD_MAPPING
 
     entitlement_id = serializers.IntegerField(read_only=True)
     entitlement_code = serializers.CharField(source="entitlement.code", read_only=True)
@@ -70,6 +110,8 @@ class RecordSerializer(serializers.ModelSerializer):
 
 class RecordInput(RefusedFieldsMixin, serializers.ModelSerializer):
     """Staff input of a record's editable fields; never the status, entitlement or organization."""
+
+    serializer_field_mapping = SERIALIZER_FIELD_MAPPING
 
     @property
     def fixed_fields(self) -> dict[str, str]:

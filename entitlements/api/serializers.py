@@ -10,6 +10,7 @@ from rest_framework import serializers
 from accounts.access import ScopedIdField
 from accounts.models import Company, Organization
 from entitlements.actions import REASON_MAX_LENGTH
+from entitlements.api.records import SERIALIZER_FIELD_MAPPING, MetadataField
 from entitlements.models import (
     Contract,
     Entitlement,
@@ -61,6 +62,8 @@ class EntitlementListSerializer(ClassFieldMixin, serializers.ModelSerializer):
 
 class EntitlementSerializer(ClassFieldMixin, serializers.ModelSerializer):
     """GET /entitlements/{id} and /entitlements/code/{code} (seed 004)."""
+
+    serializer_field_mapping = SERIALIZER_FIELD_MAPPING
 
     class Meta:
         model = Entitlement
@@ -155,10 +158,7 @@ def _header_organization(org: Organization | None) -> QuerySet:
 class _ScopedInput(serializers.Serializer):
     """Id inputs only offer rows of the request's organization (all of them for staff without one)."""
 
-    def validate_metadata(self, value: Any) -> dict:
-        if value is not None and not isinstance(value, dict):
-            raise serializers.ValidationError("metadata must be a JSON object.")
-        return value or {}
+    # `metadata` is a MetadataField: a JSON object or a 422.
 
 
 class EntitlementCreateInput(ClassFieldMixin, _ScopedInput):
@@ -180,7 +180,7 @@ class EntitlementCreateInput(ClassFieldMixin, _ScopedInput):
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
     quote_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     auto_created = serializers.BooleanField(required=False, default=False)
-    metadata = serializers.JSONField(required=False, default=dict)
+    metadata = MetadataField(required=False, default=dict)
     sla_tier = serializers.ChoiceField(choices=SlaTier.choices, required=False)
     parent_id = ScopedIdField(
         scope=Entitlement.objects.for_org, source="parent", required=False, allow_null=True
@@ -199,7 +199,7 @@ class EntitlementUpdateInput(_ScopedInput):
     starts_at = serializers.DateTimeField(required=False)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
     quote_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    metadata = serializers.JSONField(required=False)
+    metadata = MetadataField(required=False)
     sla_tier = serializers.ChoiceField(choices=SlaTier.choices, required=False)
     parent_id = ScopedIdField(
         scope=Entitlement.objects.for_org, source="parent", required=False, allow_null=True

@@ -98,6 +98,9 @@ def _objects(world, caller: str) -> dict[str, object]:
     }
 
 
+WORDS = {"status": "all", "assigned_admin": "nobody"}
+
+
 def _fill(route: str, world, caller: str) -> tuple[str, object]:
     """The route with real ids, and the object it addresses (the organization for a list)."""
     objects = _objects(world, caller)
@@ -106,6 +109,9 @@ def _fill(route: str, world, caller: str) -> tuple[str, object]:
     for i, segment in enumerate(segments):
         name = segment[1:-1] if segment.startswith("{") else None
         if name is None:
+            continue
+        if name in WORDS:  # get_tickets' optional segments: a filter, not an object
+            segments[i] = WORDS[name]
             continue
         if name == "code":
             segments[i] = world.env_entitlement.code

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import empty
@@ -90,9 +91,16 @@ class IntParam(_Param, serializers.IntegerField):
 
     default_error_messages = MESSAGES
 
-    def __init__(self, *, minimum: int = 0, **kwargs: Any) -> None:
+    def __init__(
+        self, *, minimum: int = 0, documented_minimum: int | None = None, **kwargs: Any
+    ) -> None:
         self.minimum = minimum
         super().__init__(**kwargs)
+        # The schema's bounds (drf-spectacular reads them); integer() checks them, with the
+        # message above, so no validator is added. `documented_minimum`: a bound the
+        # serializer's validate() checks after the presence of every field.
+        self.min_value = minimum if documented_minimum is None else documented_minimum
+        self.max_value = BIGGEST_ID
 
     def to_internal_value(self, data: Any) -> int:
         return self.integer(data, self.minimum)
@@ -179,6 +187,18 @@ class BoolParam(_Param, serializers.ChoiceField):
         return text in ("true", "1")
 
 
+# Seed 003's `dd-mm-yyyy H:m` as the schema's pattern: surrounding blanks are stripped, and
+# blank alone is no date at all (ignored).
+HELPDESK_DATE_PATTERN = r"^\s*((0?[1-9]|[12][0-9]|3[01])-(0?[1-9]|1[0-2])-[0-9]{4} ([01]?[0-9]|2[0-3]):[0-5]?[0-9])?\s*$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": HELPDESK_DATE_PATTERN,
+        "example": "21-11-2016 17:01",
+    }
+)
 class HelpdeskDateParam(TextParam):
     """Seed 003's `dd-mm-yyyy H:m`, in the business time zone."""
 

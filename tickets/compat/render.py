@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.models import User
+from accounts.schema import register_component
 from tickets.compat.mapping import (
     HELPDESK_PRIORITY_OUT,
     ISP_PRIORITY_TO_CODE,
@@ -28,6 +30,111 @@ from tickets.models import Reply, Ticket
 
 def _name(user: User) -> str:
     return user.name or user.email
+
+
+# --- The bodies' documentation (OpenAPI components); the bodies themselves are built below ----
+
+UTC_TIME = "YYYY-MM-DD HH:MM:SS, UTC"
+HELPDESK_STATUSES = ["open", "onhold", "unassigned", "closed"]  # mapping.helpdesk_status
+
+
+class IspTicketRow(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    subscriber_id = serializers.IntegerField()
+    subscriber_name = serializers.CharField()
+    priority = serializers.ChoiceField(choices=sorted(set(ISP_PRIORITY_TO_CODE.values())))
+    status = serializers.ChoiceField(choices=sorted(set(ISP_STATUS_TO_CODE.values())))
+    created_at = serializers.CharField(help_text=UTC_TIME)
+
+
+class IspTicketReply(serializers.Serializer):
+    id = serializers.IntegerField()
+    message = serializers.CharField()
+    user_name = serializers.CharField()
+    internal = serializers.BooleanField()
+    created_at = serializers.CharField(help_text=UTC_TIME)
+
+
+class IspTicketDetail(IspTicketRow):
+    description = serializers.CharField()
+    replies = IspTicketReply(many=True)
+
+
+class IspCreated(serializers.Serializer):
+    id = serializers.IntegerField()
+
+
+class NamedEnumField(serializers.ChoiceField):
+    """Choices documented as the enum component `name` (a `status` of its own values, which
+    drf-spectacular's naming by field would collide with the other statuses)."""
+
+    def __init__(self, name: str, choices: list[str], **kwargs: Any) -> None:
+        self.enum_name = name
+        super().__init__(choices, **kwargs)
+
+
+class NamedEnumFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = NamedEnumField
+
+    def map_serializer_field(self, auto_schema, direction):  # type: ignore[no-untyped-def]
+        choices = {"type": "string", "enum": list(self.target.choices)}
+        return register_component(auto_schema, self.target.enum_name, choices)
+
+
+class HelpdeskTicketRow(serializers.Serializer):
+    id = serializers.CharField(help_text="The ticket's id, as a string")
+    number = serializers.CharField()
+    account_id = serializers.CharField(help_text="The organization's slug")
+    user = serializers.CharField(help_text="The requester's id, as a string")
+    subject = serializers.CharField()
+    type = serializers.CharField(help_text='The category, or "NULL"')
+    priority = serializers.ChoiceField(choices=list(dict.fromkeys(HELPDESK_PRIORITY_OUT.values())))
+    due = serializers.CharField(help_text=f'{UTC_TIME}, or "NULL"')
+    status = NamedEnumField("HelpdeskTicketStatusEnum", HELPDESK_STATUSES)
+    assigned_to = serializers.CharField(help_text='The assignee\'s e-mail address, or "NULL"')
+    group_name = serializers.CharField()
+    created = serializers.CharField(help_text=UTC_TIME)
+
+
+class HelpdeskTicketListItem(serializers.Serializer):
+    Ticket = HelpdeskTicketRow()
+
+
+class HelpdeskConversationMessage(serializers.Serializer):
+    sender = serializers.ChoiceField(choices=["user", "admin"])
+    sender_name = serializers.CharField()
+    ticket_message = serializers.CharField()
+    created = serializers.CharField(help_text=UTC_TIME)
+    show_to_user = serializers.ChoiceField(choices=["1", "0"])
+
+
+class HelpdeskTicketSummary(serializers.Serializer):
+    id = serializers.CharField(help_text="The ticket's id, as a string")
+    number = serializers.CharField()
+    subject = serializers.CharField()
+    priority = serializers.ChoiceField(choices=list(dict.fromkeys(HELPDESK_PRIORITY_OUT.values())))
+    status = NamedEnumField("HelpdeskTicketStatusEnum", HELPDESK_STATUSES)
+    assigned_to = serializers.CharField(help_text='The assignee\'s e-mail address, or "NULL"')
+    rating = serializers.IntegerField(allow_null=True, min_value=1, max_value=5)
+    created = serializers.CharField(help_text=UTC_TIME)
+
+
+class HelpdeskTicketDetails(serializers.Serializer):
+    ticket_conversation = HelpdeskConversationMessage(many=True)
+    ticket_details = HelpdeskTicketSummary()
+
+
+class HelpdeskMessageField(serializers.JSONField):
+    """A helpdesk answer's `message`: a sentence, or get_ticket_details' conversation."""
+
+
+class HelpdeskMessageFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = HelpdeskMessageField
+
+    def map_serializer_field(self, auto_schema, direction):  # type: ignore[no-untyped-def]
+        details = auto_schema.resolve_serializer(HelpdeskTicketDetails, direction).ref
+        return {"oneOf": [{"type": "string"}, details]}
 
 
 class IspWire:
@@ -47,17 +154,19 @@ class IspWire:
     )
     ENTITLEMENT_FIELD = "branch_id"
     MESSAGE = inline_serializer(
-        "IspMessage", {"success": serializers.BooleanField(), "message": serializers.CharField()}
+        "IspMessage",
+        {
+            "success": serializers.BooleanField(),
+            "message": serializers.CharField(),
+            "data": IspCreated(required=False, help_text="The created ticket (201 create only)"),
+        },
     )
     LIST = inline_serializer(
         "IspTicketList",
-        {
-            "success": serializers.BooleanField(),
-            "data": serializers.ListField(child=serializers.DictField()),
-        },
+        {"success": serializers.BooleanField(), "data": IspTicketRow(many=True)},
     )
     DETAIL = inline_serializer(
-        "IspTicket", {"success": serializers.BooleanField(), "data": serializers.DictField()}
+        "IspTicket", {"success": serializers.BooleanField(), "data": IspTicketDetail()}
     )
 
     @staticmethod
@@ -165,7 +274,10 @@ class HelpdeskWire:
         {
             "status": serializers.ChoiceField(choices=["success", "error"]),
             "errorCode": serializers.IntegerField(),
-            "message": serializers.JSONField(),
+            "message": HelpdeskMessageField(),
+            "ticketId": serializers.CharField(
+                required=False, help_text="The raised ticket's id (raise_ticket only)"
+            ),
         },
     )
     LIST = inline_serializer(
@@ -173,7 +285,7 @@ class HelpdeskWire:
         {
             "status": serializers.ChoiceField(choices=["success"]),
             "errorCode": serializers.IntegerField(),
-            "data": serializers.ListField(child=serializers.DictField()),
+            "data": HelpdeskTicketListItem(many=True),
         },
     )
 

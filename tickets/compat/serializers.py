@@ -14,8 +14,10 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import User
+from accounts.schema import describe_compat_paths
 from tickets.compat.mapping import HELPDESK_FILTERS, HELPDESK_PRIORITY_IN
 from tickets.compat.params import (
+    BIGGEST_ID,
     MESSAGES,
     REQUIRED,
     BoolParam,
@@ -27,6 +29,23 @@ from tickets.compat.params import (
     TextParam,
 )
 from tickets.models import Ticket
+
+# The path parameters of both APIs (tickets.compat.urls), as the views read them.
+_ID = {"type": "integer", "minimum": 1, "maximum": BIGGEST_ID}
+describe_compat_paths(
+    {
+        "id": _ID,
+        "ticket_id": _ID,
+        "user_id": {**_ID, "minimum": 0, "description": "0 = every requester"},
+        "status": {"type": "string", "enum": ["all", *HELPDESK_FILTERS]},
+        "assigned_admin": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The assignee: a staff e-mail address, or what comes before its @.",
+        },
+    },
+    {"/api/v1/get_tickets/{user_id}/": ["status", "assigned_admin"]},
+)
 
 # --- ISP ticket API (seed 002) ---------------------------------------------------------------
 
@@ -45,9 +64,9 @@ class IspContextInput(CompatInput):
 # The same three, required (listing and creating tickets): all three present first, then
 # the two ids positive.
 class IspRequiredContextInput(CompatInput):
-    isp_id = IntParam()
+    isp_id = IntParam(documented_minimum=1)
     branch_id = IntParam(help_text="0 = all branches")
-    user_id = IntParam()
+    user_id = IntParam(documented_minimum=1)
 
     def validate(self, attrs: dict) -> dict:
         for name in ("isp_id", "user_id"):
