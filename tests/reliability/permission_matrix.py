@@ -395,6 +395,20 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("POST", f"{C}/get_tickets/{{user_id}}/"): Recipe(
         path={"user_id": "caller"}, body=lambda w, c: {}
     ),
+    # Its optional segments: a status word and an assignee (literal path values, "=...").
+    ("GET", f"{C}/get_tickets/{{user_id}}/{{status}}/"): Recipe(
+        path={"user_id": "caller", "status": "=all"}
+    ),
+    ("POST", f"{C}/get_tickets/{{user_id}}/{{status}}/"): Recipe(
+        path={"user_id": "caller", "status": "=all"}, body=lambda w, c: {}
+    ),
+    ("GET", f"{C}/get_tickets/{{user_id}}/{{status}}/{{assigned_admin}}/"): Recipe(
+        path={"user_id": "caller", "status": "=all", "assigned_admin": "=nobody"}
+    ),
+    ("POST", f"{C}/get_tickets/{{user_id}}/{{status}}/{{assigned_admin}}/"): Recipe(
+        path={"user_id": "caller", "status": "=all", "assigned_admin": "=nobody"},
+        body=lambda w, c: {},
+    ),
     ("GET", f"{C}/get_ticket_details/{{ticket_id}}/"): Recipe(path={"ticket_id": "ticket"}),
     ("POST", f"{C}/send_message/"): Recipe(
         body=lambda w, c: {

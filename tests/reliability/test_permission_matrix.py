@@ -42,6 +42,8 @@ def test_every_operation_of_the_schema_has_a_row_and_a_recipe(anon):
 
 
 def _resolve(world, ref: str, caller: str):
+    if ref.startswith("="):  # a literal path segment (a filter word, not an object)
+        return ref[1:]
     if ref == "caller":
         user = world.user(caller)
         return user.pk if user is not None else 0
