@@ -82,20 +82,6 @@ def _require_writer(actor: User | None, org_id: int) -> Membership | None:
     )
 
 
-def _move(ticket: Ticket, name: str, *, actor: User | None, reason: str, **options: Any) -> Ticket:
-    """Transition `name` through config.fsm (lock, lifecycle check, history row), as tickets do."""
-    return run_transition(
-        ticket,
-        name,
-        actor=actor,
-        history_model=TicketStatusChange,
-        reasons=Reason,
-        reason=reason,
-        conflict=TicketTransitionNotAllowed,
-        **options,
-    )
-
-
 def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
@@ -291,7 +277,14 @@ def ticket_create(
         actor=actor,
     )
     for name in ("resolve", "close") if close_immediately else ():
-        ticket = _move(ticket, name, actor=actor, reason=resolution_subject)
+        ticket = run_transition(
+            ticket,
+            name,
+            actor=actor,
+            history_model=TicketStatusChange,
+            reasons=Reason,
+            reason=resolution_subject,
+        )
     return ticket
 
 
@@ -309,7 +302,16 @@ def ticket_transition(*, ticket: Ticket, name: str, actor: User | None, reason: 
         if actor is not None and not has_transition_perm(getattr(locked, name), actor):
             raise TicketForbidden(_FORBIDDEN.get(name, "You may not do this."))
 
-    locked = _move(ticket, name, actor=actor, reason=reason, check=may)
+    locked = run_transition(
+        ticket,
+        name,
+        actor=actor,
+        history_model=TicketStatusChange,
+        reasons=Reason,
+        reason=reason,
+        check=may,
+        conflict=TicketTransitionNotAllowed,
+    )
     if locked.status == Status.RESOLVED:
         notifications.schedule(notifications.ticket_resolved, locked.pk)
     return locked
@@ -339,7 +341,14 @@ def ticket_reply(*, ticket: Ticket, author: User, message: str, internal: bool =
         notifications.schedule(notifications.staff_replied, reply.pk)
     elif not staff:
         if locked.status == Status.WAITING:
-            _move(locked, "start", actor=author, reason="The client replied.")
+            run_transition(
+                locked,
+                "start",
+                actor=author,
+                history_model=TicketStatusChange,
+                reasons=Reason,
+                reason="The client replied.",
+            )
         notifications.schedule(notifications.client_replied, reply.pk)
     return reply
 
