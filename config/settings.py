@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "services",
     "tickets",
     "audit",
+    "backoffice",
     "bench",  # `manage.py load_scale_data`, the benchmark's loader (no models, no routes)
 ]
 

@@ -1,0 +1,1 @@
+"""Back-office models (canned replies)."""
