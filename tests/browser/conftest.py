@@ -45,7 +45,7 @@ def browser() -> Iterator:
 
 @pytest.fixture
 def page(browser, live_server) -> Iterator:
-    """A fresh browser context (no cookies) at desktop size, 1440×900."""
+    """A fresh browser context (no cookies) at desktop size, 1440x900."""
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -55,7 +55,7 @@ def page(browser, live_server) -> Iterator:
 
 @pytest.fixture
 def phone_page(browser, live_server) -> Iterator:
-    """A fresh browser context at phone size, 390×844."""
+    """A fresh browser context at phone size, 390x844."""
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="en-US"
     )
