@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import (
@@ -448,3 +450,54 @@ class TicketDeletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} deleted"
+
+
+class _AttachmentStorage(Storage):
+    """STORAGES["attachments"], looked up on every use: a settings change (tests) applies."""
+
+    def __getattribute__(self, name: str):
+        return getattr(storages["attachments"], name)
+
+
+def attachment_storage() -> Storage:
+    """The storage of attachment files: STORAGES["attachments"] (a private folder, or S3)."""
+    return _AttachmentStorage()
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """A random storage name under the organization: the client's filename never names a file."""
+    now = instance.created_at or timezone.now()
+    return f"{instance.organization_id}/{now:%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(OrgOwnedModel):
+    """A file sent with a request's description, a reply or an internal note (then internal)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="attachments"
+    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    # None: the file came with the request's own description.
+    reply = models.ForeignKey(
+        Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(storage=attachment_storage, upload_to=attachment_path, max_length=255)
+    filename = models.CharField(max_length=255, help_text="The sanitized original filename.")
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100, help_text="Detected from the content.")
+    sha256 = models.CharField(max_length=64)
+    internal = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="attachment_ticket_created"),
+            models.Index(fields=["organization", "created_at"], name="attachment_org_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.size} bytes) on {self.ticket_id}"
