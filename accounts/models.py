@@ -56,6 +56,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Every token issued before this moment is refused (accounts.tokens.is_revoked): set by a
     # password change, a deactivation and "sign out everywhere". Read with the user on each request.
     tokens_valid_after = models.DateTimeField(null=True, blank=True, editable=False)
+    # Preferences a person sets in the portal's profile (issue 15). An empty language follows the
+    # browser (Accept-Language); an empty time zone shows dates in the business time zone.
+    language = models.CharField(
+        max_length=10, blank=True, choices=[("en", "English"), ("pt-br", "Português (Brasil)")]
+    )
+    time_zone = models.CharField(max_length=64, blank=True)
+    mail_replies = models.BooleanField(
+        default=True, help_text="E-mail me when MIDDAG answers one of my requests."
+    )
+    mail_status = models.BooleanField(
+        default=True, help_text="E-mail me when one of my requests changes status."
+    )
 
     objects = UserManager()
 
