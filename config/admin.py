@@ -7,6 +7,8 @@
   transaction keeps nothing: a page that comes back with errors is rolled back too, so an action
   that ran in the form never outlives an inline that failed.
 - `ReadOnlyAdminMixin` / `ReadOnlyInline`: records that only actions write.
+- `ModelAdmin`, `TabularInline`, `StackedInline`: the theme's (django-unfold) base classes, which
+  every admin of the product uses; FK selects without the add/change/delete icons.
 - `admin_link()`, `staff_users()`.
 """
 
@@ -23,6 +25,9 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin as UnfoldModelAdmin
+from unfold.admin import StackedInline as UnfoldStackedInline
+from unfold.admin import TabularInline as UnfoldTabularInline
 
 from config.errors import DomainError
 
@@ -174,6 +179,34 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+class RelatedWidgetsOffMixin:
+    """Selects of related rows pick, never edit: no add/change/delete/view icons beside them
+    (a category or a person must not be deleted from a request's page)."""
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(formfield, "widget", None)
+        if isinstance(widget, admin.widgets.RelatedFieldWidgetWrapper):
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+        return formfield
+
+
+class ModelAdmin(RelatedWidgetsOffMixin, UnfoldModelAdmin):
+    """The product's ModelAdmin: unfold's look, related-object icons off, wide lists."""
+
+    list_filter_submit = True  # filters apply together, with one button
+    warn_unsaved_form = True  # leaving a page with typed changes asks first
+
+
+class TabularInline(RelatedWidgetsOffMixin, UnfoldTabularInline):
+    pass
+
+
+class StackedInline(RelatedWidgetsOffMixin, UnfoldStackedInline):
+    pass
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, TabularInline):
     extra = 0
     can_delete = False

@@ -37,6 +37,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # The back office's theme (issue 13): before django.contrib.admin, whose templates it replaces.
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -51,25 +55,32 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "sequences.apps.SequencesConfig",
+    "django_otp",  # staff two-factor (accounts.mfa): TOTP apps and one-time recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "entitlements",
     "environments",
     "services",
     "tickets",
+    "mail",
     "audit",
     "backoffice",
+    "portal",  # the client portal at /portal/ (issue 15)
     "bench",  # `manage.py load_scale_data`, the benchmark's loader (no models, no routes)
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.request_scope.RequestScopeMiddleware",  # what a request resolved, kept for it alone
-    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every HTML page
+    "config.csp.CSPMiddleware",  # Content-Security-Policy on every HTML page
     "corsheaders.middleware.CorsMiddleware",  # before anything that may answer (CommonMiddleware)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a second factor given
+    "accounts.mfa.StaffMFAMiddleware",  # enrolled: the code first; STAFF_MFA_REQUIRED: enrol first
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -143,10 +154,93 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="desk@middag.example")
 STAFF_NOTIFICATION_EMAIL = env.str("STAFF_NOTIFICATION_EMAIL", default="support@middag.example")
+# E-mail in (mail app): the desk's main address opens requests; its domain carries the reply
+# addresses, <MAIL_REPLY_LOCAL_PART>+SR-20260042.<hmac>@<domain>.
+INBOUND_EMAIL_ADDRESS = env.str("INBOUND_EMAIL_ADDRESS", default="") or DEFAULT_FROM_EMAIL
+MAIL_REPLY_LOCAL_PART = env.str("MAIL_REPLY_LOCAL_PART", default="")  # "" = the main address's
+MAIL_INBOUND_MAX_BYTES = env.int("MAIL_INBOUND_MAX_BYTES", default=40 * 1024 * 1024)
+MAIL_INBOUND_RATE = env.str("MAIL_INBOUND_RATE", default="20/h")  # per sender: stops mail loops
 TICKET_AUTO_CLOSE_DAYS = env.int("TICKET_AUTO_CLOSE_DAYS", default=7)
 
 API_THROTTLE_AUTH = env.str("API_THROTTLE_AUTH", default="5/min")
+# Staff sign-in (accounts.mfa, README "Staff sign-in"): with STAFF_MFA_REQUIRED a staff member
+# without an authenticator is sent to enrol at the next admin request; off in development so
+# `make run`'s demo logins work. Whoever has enrolled gives a code at every door (admin and API).
+STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="MIDDAG service desk")
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+
+# Attachments (issue 14, tickets.attachments). Files live in STORAGES["attachments"]: a private
+# folder outside the static files by default, an S3-compatible bucket (django-storages) when
+# ATTACHMENT_S3_BUCKET is set. They are never served from a public URL: the app checks access and
+# streams them, or hands off to the web server (ATTACHMENT_SENDFILE).
+ATTACHMENT_ROOT = env.str("ATTACHMENT_ROOT", default=str(VAR_DIR / "attachments"))
+ATTACHMENT_S3_BUCKET = env.str("ATTACHMENT_S3_BUCKET", default="")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": ATTACHMENT_S3_BUCKET,
+                "endpoint_url": env.str("ATTACHMENT_S3_ENDPOINT_URL", default="") or None,
+                "region_name": env.str("ATTACHMENT_S3_REGION", default="") or None,
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        }
+        if ATTACHMENT_S3_BUCKET
+        else {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            # base_url None: the folder has no public URL; downloads go through the app.
+            "OPTIONS": {"location": ATTACHMENT_ROOT, "base_url": None},
+        }
+    ),
+}
+ATTACHMENT_MAX_FILE_BYTES = env.int("ATTACHMENT_MAX_FILE_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=10)  # a message's files
+ATTACHMENT_MAX_REQUEST_BYTES = env.int("ATTACHMENT_MAX_REQUEST_BYTES", default=100 * 1024 * 1024)
+ATTACHMENT_MAX_FILENAME_CHARS = env.int("ATTACHMENT_MAX_FILENAME_CHARS", default=150)
+# Types detected from the content (filetype's MIME names; text/plain and text/csv by our check).
+ATTACHMENT_ALLOWED_TYPES = env.list(
+    "ATTACHMENT_ALLOWED_TYPES",
+    default=[
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "image/bmp",
+        "image/tiff",
+        "image/heic",
+        "application/pdf",
+        "text/plain",
+        "text/csv",
+        "application/zip",
+        "application/gzip",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
+    ],
+)
+# "" streams through the app; "x-accel-redirect" (nginx, under ATTACHMENT_SENDFILE_PREFIX, an
+# `internal` location aliased to ATTACHMENT_ROOT) or "x-sendfile" (Apache, the file's path).
+ATTACHMENT_SENDFILE = env.str("ATTACHMENT_SENDFILE", default="")
+ATTACHMENT_SENDFILE_PREFIX = env.str("ATTACHMENT_SENDFILE_PREFIX", default="/protected-attachments/")
+CLAMAV_SOCKET = env.str("CLAMAV_SOCKET", default="")  # a clamd unix socket: scan every file
+CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=30.0)
+# Multipart bodies: file parts do not count towards DATA_UPLOAD_MAX_MEMORY_SIZE (form fields do);
+# files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not memory. More parts than a
+# message takes are refused by the attachments parser (422) before Django's own limit (a 400).
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2621440)
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=100)
 # A retried POST with the same Idempotency-Key replays the first answer for this long (seconds).
 IDEMPOTENCY_KEY_TTL = env.int("IDEMPOTENCY_KEY_TTL", default=24 * 3600)
 
@@ -260,6 +354,40 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     }
+}
+
+# The back office (issue 13): django-unfold. Navigation, labels and the dashboard live in
+# config/unfold.py and backoffice/dashboard.py; internal tables show to superusers only.
+UNFOLD = {
+    "SITE_TITLE": "MIDDAG service desk",
+    "SITE_HEADER": "MIDDAG service desk",
+    "SITE_SUBHEADER": "Back office",
+    "SITE_URL": "/",
+    "SITE_SYMBOL": "support_agent",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": True,
+    "BORDER_RADIUS": "6px",
+    "COLORS": {
+        "primary": {  # MIDDAG blue
+            "50": "oklch(97% .014 254.604)",
+            "100": "oklch(93.2% .032 255.585)",
+            "200": "oklch(88.2% .059 254.128)",
+            "300": "oklch(80.9% .105 251.813)",
+            "400": "oklch(70.7% .165 254.624)",
+            "500": "oklch(62.3% .214 259.815)",
+            "600": "oklch(54.6% .245 262.881)",
+            "700": "oklch(48.8% .243 264.376)",
+            "800": "oklch(42.4% .199 265.638)",
+            "900": "oklch(37.9% .146 265.522)",
+            "950": "oklch(28.2% .091 267.935)",
+        },
+    },
+    "DASHBOARD_CALLBACK": "backoffice.dashboard.dashboard_callback",
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": "config.unfold.show_all_applications",
+        "navigation": "config.unfold.navigation",
+    },
 }
 
 LOGGING = {

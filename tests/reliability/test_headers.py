@@ -35,7 +35,9 @@ def test_every_html_page_has_a_strict_policy_and_no_inline_script(client, superu
     assert response.status_code == 200
     policy = _directives(response["Content-Security-Policy"])
     assert "'unsafe-inline'" not in policy["script-src"]
-    assert "'unsafe-eval'" not in policy["script-src"]
+    # The admin's theme (django-unfold) runs Alpine.js, which evaluates its attribute expressions:
+    # eval is allowed under /admin/ only (config/csp.py); inline scripts still need the nonce.
+    assert ("'unsafe-eval'" in policy["script-src"]) == path.startswith("/admin/")
     assert policy["object-src"] == ["'none'"]
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["base-uri"] == ["'self'"]
