@@ -12,6 +12,7 @@ superuser) stays with superusers."""
 from asgiref.sync import sync_to_async
 from django.contrib.auth.backends import ModelBackend
 
+from accounts.mfa import enrolled_exists
 from accounts.models import User
 from accounts.signin import find_user
 
@@ -37,6 +38,18 @@ class EmailBackend(ModelBackend):
 
     async def aauthenticate(self, request, username=None, password=None, **kwargs):
         return await sync_to_async(self.authenticate)(request, username, password, **kwargs)
+
+    def get_user(self, user_id) -> User | None:
+        """The session's user, with `mfa_enrolled` read in the same query (accounts.mfa): the
+        admin's two-factor check costs no query of its own."""
+        try:
+            user = User._default_manager.annotate(mfa_enrolled=enrolled_exists()).get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+    async def aget_user(self, user_id) -> User | None:
+        return await sync_to_async(self.get_user)(user_id)
 
 
 class StaffBackOfficeBackend(ModelBackend):

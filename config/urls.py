@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.api import not_found_view
+from tickets.downloads import attachment_admin_download
 
 
 class DocsView(SpectacularSwaggerSplitView):
@@ -41,7 +42,16 @@ urlpatterns = [
         name="schema",
     ),
     path("api/docs/", DocsView.as_view(url_name="schema"), name="docs"),
+    path("admin/mfa/", include("accounts.mfa_urls")),  # staff two-factor pages (accounts.mfa)
+    # Staff download of an attachment (issue 14), linked from the admin workspace.
+    path(
+        "admin/attachments/<int:pk>/download",
+        attachment_admin_download,
+        name="attachment-admin-download",
+    ),
     path("admin/", admin.site.urls),
+    path("", include("ops.urls")),  # /health/live, /health/ready, /metrics (issue 16)
+    path("portal/", include("portal.urls")),
     # Unknown API routes answer JSON even with DEBUG=1 (handler404 only applies when DEBUG=0).
     # csrf_exempt: a POST to an unknown API route is a JSON 404, not Django's HTML CSRF page.
     re_path(r"^(?:wp-json|api)/", csrf_exempt(not_found_view)),
