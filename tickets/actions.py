@@ -14,8 +14,10 @@ Who may do what (SPEC §4, decided here where the spec is silent):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import has_transition_perm
@@ -31,7 +33,8 @@ from entitlements.models import Entitlement, EntitlementClass
 from environments.errors import EnvironmentDecommissioned
 from environments.models import Environment
 from services.models import Service
-from tickets import notifications
+from tickets import attachments, notifications
+from tickets.attachments import CheckedFile
 from tickets.errors import (
     EntitlementClassForbidden,
     Reason,
@@ -208,7 +211,7 @@ def _resolution(close: bool, resolution_type: str, subject: str) -> tuple[str, s
     )
 
 
-def _save_new(ticket: Ticket, *, actor: User | None) -> Ticket:
+def _save_new(ticket: Ticket, *, actor: User | None, reason: str = "") -> Ticket:
     """Give the new ticket its SLA due times and number, save it with its creation history row."""
     apply_targets(ticket, targets_for(ticket.entitlement.sla_tier, ticket.priority))
     # The year's counter row stays locked from here to the commit, queueing every other
@@ -222,6 +225,7 @@ def _save_new(ticket: Ticket, *, actor: User | None) -> Ticket:
         to_status=ticket.status,
         actor=actor,
         transition="create",
+        reason=reason,
     )
     notifications.schedule(notifications.ticket_created, ticket.pk)
     return ticket
@@ -244,8 +248,11 @@ def ticket_create(
     close_immediately: bool = False,
     resolution_type: str = "",
     resolution_subject: str = "",
+    files: Sequence[UploadedFile | CheckedFile] | None = None,
+    reason: str = "",
 ) -> Ticket:
-    """Open a service request: clients only against an active ENV entitlement of their org."""
+    """Open a service request: clients only against an active ENV entitlement of their org;
+    `files` come with the description (checked before anything is written)."""
     title = _text(title, "title", "A title", 200)
     description = _text(description, "description", "A description")
     priority = _priority(priority)
@@ -258,6 +265,7 @@ def ticket_create(
         environment = _environment_of(entitlement)
     if not _is_staff(actor):
         _check_client_may_open(actor, organization, entitlement, environment, service, requester)
+    checked = attachments.prepare(files)  # after the rules: a refused request reads no file
     ticket = _save_new(
         Ticket(
             title=title,
@@ -275,7 +283,9 @@ def ticket_create(
             resolution_subject=resolution_subject,
         ),
         actor=actor,
+        reason=(reason or "").strip()[:500],  # why staff opened it (e.g. inactive entitlement)
     )
+    attachments.store(ticket=ticket, files=checked, uploader=actor)
     for name in ("resolve", "close") if close_immediately else ():
         ticket = run_transition(
             ticket,
@@ -318,8 +328,16 @@ def ticket_transition(*, ticket: Ticket, name: str, actor: User | None, reason: 
 
 
 @transaction.atomic
-def ticket_reply(*, ticket: Ticket, author: User, message: str, internal: bool = False) -> Reply:
-    """Add to the conversation: internal notes are staff-only; a client answer resumes waiting."""
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    author: User,
+    message: str,
+    internal: bool = False,
+    files: Sequence[UploadedFile | CheckedFile] | None = None,
+) -> Reply:
+    """Add to the conversation: internal notes are staff-only; a client answer resumes waiting.
+    `files` belong to the reply (an internal note's are internal)."""
     message = _text(message, "message", "A message")
     locked = _lock(ticket)
     staff = _is_staff(author)
@@ -330,9 +348,11 @@ def ticket_reply(*, ticket: Ticket, author: User, message: str, internal: bool =
     if locked.status in TERMINAL:
         raise TicketClosed(f"Cannot reply to a service request whose status is '{locked.status}'.")
     now = timezone.now()
+    checked = attachments.prepare(files)  # after the rules: a refused reply reads no file
     reply = Reply.objects.create(
         ticket=locked, author=author, message=message, internal=bool(internal), created_at=now
     )
+    attachments.store(ticket=locked, files=checked, uploader=author, reply=reply)
     if staff and not internal:
         # The first public staff reply stops the response clock (not after resolution).
         if locked.first_response_at is None and locked.status not in (Status.RESOLVED, *TERMINAL):
@@ -452,9 +472,11 @@ def ticket_update(*, ticket: Ticket, actor: User | None, **fields: Any) -> Ticke
 
 @transaction.atomic
 def ticket_delete(*, ticket: Ticket, actor: User | None) -> None:
-    """Staff delete a ticket with its replies and history, leaving a TicketDeletion record."""
+    """Staff delete a ticket with its replies, history and files (from storage once the
+    deletion commits), leaving a TicketDeletion record."""
     _require_staff(actor)
     locked = _lock(ticket)
+    attachments.delete_files_on_commit(locked.attachments.values_list("file", flat=True))
     TicketDeletion.objects.create(
         number=locked.number,
         title=locked.title,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from config.errors import Conflict, Forbidden, Invalid, NotFound
+from config.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from config.fsm import TransitionConflict
 
 
@@ -19,6 +19,11 @@ class Reason(StrEnum):
     CONDITION_NOT_MET = "MIDDAG-SR-CONDITION_NOT_MET"
     CLOSED = "MIDDAG-SR-CLOSED"
     NOT_RATEABLE = "MIDDAG-SR-NOT_RATEABLE"
+    ATTACHMENT_TOO_LARGE = "MIDDAG-SR-ATTACHMENT_TOO_LARGE"
+    ATTACHMENT_TYPE = "MIDDAG-SR-ATTACHMENT_TYPE"
+    ATTACHMENT_COUNT = "MIDDAG-SR-ATTACHMENT_COUNT"
+    ATTACHMENT_INFECTED = "MIDDAG-SR-ATTACHMENT_INFECTED"
+    ATTACHMENT_SCAN_UNAVAILABLE = "MIDDAG-SR-ATTACHMENT_SCAN_UNAVAILABLE"
 
 
 class TicketError(Exception):
@@ -67,3 +72,39 @@ class TicketNotRateable(TicketError, Conflict):
     """409: only resolved or closed tickets are rated."""
 
     reason = Reason.NOT_RATEABLE
+
+
+class AttachmentNotFound(TicketNotFound):
+    """404: another organization's attachment, or an internal one for a client."""
+
+
+class AttachmentTooLarge(TicketError, DomainError):
+    """413: a file, or the whole request, is over its size limit."""
+
+    status_code, code = 413, "PAYLOAD_TOO_LARGE"
+    reason = Reason.ATTACHMENT_TOO_LARGE
+    default_detail = "The upload is too large."
+
+
+class AttachmentRefused(TicketInvalid):
+    """422: a file's detected type is not allowed (executables, HTML, SVG…), or the scan found
+    a virus; `errors.fields.files` names it."""
+
+    reason = Reason.ATTACHMENT_TYPE
+
+    def __init__(self, detail: str, *, reason: str | None = None) -> None:
+        super().__init__(detail, field="files", reason=reason)
+
+
+class AttachmentCountExceeded(AttachmentRefused):
+    """422: more files than a message takes."""
+
+    reason = Reason.ATTACHMENT_COUNT
+
+
+class AttachmentScanUnavailable(TicketError, DomainError):
+    """503: CLAMAV_SOCKET is set but the scanner did not answer; nothing unscanned is stored."""
+
+    status_code, code = 503, "SERVICE_UNAVAILABLE"
+    reason = Reason.ATTACHMENT_SCAN_UNAVAILABLE
+    default_detail = "The virus scanner is unavailable; retry later."

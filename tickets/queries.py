@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from accounts.tenancy import access_by_id
-from tickets.errors import TicketNotFound
-from tickets.models import Reply, Ticket, TicketCount
+from tickets.errors import AttachmentNotFound, TicketNotFound
+from tickets.models import Attachment, Reply, Ticket, TicketCount
 from tickets.sla import BREACHED
 
 
@@ -61,3 +61,21 @@ def access_ticket_by_id(
     """The organization's ticket, or TicketNotFound: another organization's ticket does not exist
     for the caller. Staff without an organization (`org` None) reach every organization's."""
     return access_by_id(Ticket, org, pk, staff=staff, related=related, error=TicketNotFound)
+
+
+def attachments_for(ticket: Ticket | int, *, include_internal: bool) -> QuerySet[Attachment]:
+    """A ticket's files, oldest first; internal ones (an internal note's) only when asked for,
+    i.e. for staff: a client never sees them."""
+    qs = Attachment.objects.filter(ticket=ticket).order_by("created_at", "id")
+    if not include_internal:
+        qs = qs.filter(internal=False)
+    return qs
+
+
+def access_attachment_by_id(org: Organization | None, pk: int, *, staff: bool) -> Attachment:
+    """The organization's attachment, or AttachmentNotFound (404): another organization's file,
+    and an internal one for a client, do not exist for the caller."""
+    attachment = access_by_id(Attachment, org, pk, staff=staff, error=AttachmentNotFound)
+    if attachment.internal and not staff:
+        raise AttachmentNotFound(f"Attachment {pk} not found.")
+    return attachment

@@ -26,7 +26,16 @@ def test_replies_shape_and_order(ticket, member_api, staff_api, member, staff):
     assert_envelope(body, success=True)
     assert body["meta"]["total"] == 2
     assert [set(r) for r in body["data"]] == [
-        {"id", "message", "internal", "author_id", "author_name", "author_is_staff", "created_at"}
+        {
+            "id",
+            "message",
+            "internal",
+            "author_id",
+            "author_name",
+            "author_is_staff",
+            "attachments",
+            "created_at",
+        }
     ] * 2
     assert [r["message"] for r in body["data"]] == ["Any news?", "Working on it."]
     assert body["data"][0]["author_id"] == member.pk

@@ -20,7 +20,7 @@ from accounts.models import Organization, User
 from entitlements.models import Entitlement
 from environments.models import Environment
 from services.models import Service
-from tickets.models import Priority, Reply, Ticket, TicketCategory
+from tickets.models import Attachment, Priority, Reply, Ticket, TicketCategory
 from tickets.sla import SLA_STATUSES, current_sla_status
 
 # Fields no client may set on a ticket; they are ignored when sent to POST /tickets.
@@ -163,10 +163,33 @@ class EnvironmentTicketCreatedSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AttachmentSerializer(serializers.ModelSerializer):
+    """A file of a request (issue 14): what it is, never where it is stored."""
+
+    reply_id = serializers.IntegerField(read_only=True, allow_null=True)
+    uploaded_by = serializers.IntegerField(source="uploaded_by_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "filename",
+            "size",
+            "content_type",
+            "sha256",
+            "reply_id",
+            "internal",
+            "uploaded_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
 class TicketReplySerializer(serializers.ModelSerializer):
     author_id = serializers.IntegerField(read_only=True, allow_null=True)
     author_name = serializers.SerializerMethodField()
     author_is_staff = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Reply
@@ -177,6 +200,7 @@ class TicketReplySerializer(serializers.ModelSerializer):
             "author_id",
             "author_name",
             "author_is_staff",
+            "attachments",
             "created_at",
         ]
         read_only_fields = fields
@@ -329,6 +353,33 @@ class TicketTransitionInput(serializers.Serializer):
 class TicketReplyInput(serializers.Serializer):
     message = serializers.CharField()
     internal = serializers.BooleanField(required=False, default=False)
+
+
+def _files_field() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text="One or more files (multipart only): at most 10 files of 10 MB, 100 MB in all; "
+        "images, PDF, text and logs, CSV, zip/gzip, office documents.",
+    )
+
+
+class TicketCreateUpload(TicketCreateInput):
+    """POST /tickets as multipart/form-data: the JSON body's fields plus `files`."""
+
+    files = _files_field()
+
+
+class EnvironmentTicketCreateUpload(EnvironmentTicketCreateInput):
+    """POST /environments/{id}/tickets as multipart/form-data: plus `files`."""
+
+    files = _files_field()
+
+
+class TicketReplyUpload(TicketReplyInput):
+    """POST /tickets/{id}/replies as multipart/form-data: plus `files`."""
+
+    files = _files_field()
 
 
 class TicketAssignInput(serializers.Serializer):

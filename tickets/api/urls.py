@@ -5,6 +5,7 @@ from tickets.api import views
 
 router = Router()
 router.register("tickets", views.TicketViewSet, basename="ticket")
+router.register("attachments", views.AttachmentViewSet, basename="attachment")
 
 urlpatterns = [
     re_path(

@@ -11,9 +11,12 @@ from collections.abc import Callable
 from functools import partial
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -27,9 +30,11 @@ from services.queries import access_service_by_id
 from tickets import actions
 from tickets.api import serializers as s
 from tickets.api.filters import TicketFilter
+from tickets.api.parsers import upload_parsers, uploaded_files
+from tickets.attachments import download_response
 from tickets.errors import TicketForbidden
-from tickets.models import Ticket
-from tickets.queries import ticket_total, visible_replies
+from tickets.models import Attachment, Ticket
+from tickets.queries import attachments_for, ticket_total, visible_replies
 
 TRANSITION_MESSAGES = {
     "start": "Service request started",
@@ -55,6 +60,21 @@ def _transition(name: str, description: str) -> Callable:
 
 
 LIST_PARAMETERS = [ORG_HEADER_PARAMETER]  # the filters come from TicketFilter, on lists only
+JSON, MULTIPART = "application/json", "multipart/form-data"
+
+
+class UploadMixin:
+    """The actions in `upload_actions` also take multipart/form-data with `files` parts (issue
+    14); every other action keeps the JSON parser alone."""
+
+    upload_actions: tuple[str, ...] = ()
+
+    def get_parsers(self) -> list:
+        # Called before DRF sets self.action: read it from the route's method map.
+        name = getattr(self, "action", None) or getattr(self, "action_map", {}).get(
+            self.request.method.lower() if self.request else ""
+        )
+        return upload_parsers() if name in self.upload_actions else super().get_parsers()
 
 
 class TicketQueryMixin:
@@ -89,6 +109,7 @@ class TicketQueryMixin:
 )
 @extend_schema(tags=["tickets"])
 class TicketViewSet(
+    UploadMixin,
     TicketQueryMixin,
     HistoryMixin,
     mixins.ListModelMixin,
@@ -99,6 +120,7 @@ class TicketViewSet(
 
     serializer_class = s.TicketSerializer
     staff_only_actions = ("partial_update", "assign")
+    upload_actions = ("create", "replies")
 
     def list_total(self, queryset: QuerySet) -> int | None:
         """EnvelopePagination's total for an unfiltered list: the organization's ticket count
@@ -114,9 +136,13 @@ class TicketViewSet(
 
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    @extend_schema(request=s.TicketCreateInput, responses={201: s.TicketCreatedSerializer})
+    @extend_schema(
+        request={JSON: s.TicketCreateInput, MULTIPART: s.TicketCreateUpload},
+        responses={201: s.TicketCreatedSerializer},
+    )
     def create(self, request: Request) -> Response:
-        """Open a service request (seed 000); clients against an active ENV entitlement."""
+        """Open a service request (seed 000); clients against an active ENV entitlement.
+        multipart/form-data adds `files` (the description's attachments)."""
         self._refuse_staff_only(request, s.TicketCreateInput.STAFF_ONLY)
         inp = s.TicketCreateInput(data=request.data, context=self._context())
         inp.is_valid(raise_exception=True)
@@ -142,19 +168,37 @@ class TicketViewSet(
         methods=["get"], request=None, responses={200: s.TicketReplySerializer(many=True)}
     )
     @extend_schema(
-        methods=["post"], request=s.TicketReplyInput, responses={201: s.TicketReplySerializer}
+        methods=["post"],
+        request={JSON: s.TicketReplyInput, MULTIPART: s.TicketReplyUpload},
+        responses={201: s.TicketReplySerializer},
     )
     @action(detail=True, methods=["get", "post"])
     def replies(self, request: Request, pk: str | None = None) -> Response:
-        """The conversation, oldest first (internal notes for staff only); POST adds to it."""
+        """The conversation, oldest first (internal notes for staff only), each reply with its
+        `attachments`; POST adds to it (multipart/form-data: with `files`)."""
         ticket = self.get_object()
         if request.method == "GET":
-            page = self.paginate_queryset(visible_replies(ticket, request.user))
+            replies = visible_replies(ticket, request.user).prefetch_related("attachments")
+            page = self.paginate_queryset(replies)
             return self.get_paginated_response(s.TicketReplySerializer(page, many=True).data)
         inp = s.TicketReplyInput(data=request.data)
         inp.is_valid(raise_exception=True)
-        reply = actions.ticket_reply(ticket=ticket, author=request.user, **inp.validated_data)
+        reply = actions.ticket_reply(
+            ticket=ticket,
+            author=request.user,
+            files=uploaded_files(request),
+            **inp.validated_data,
+        )
         return respond(s.TicketReplySerializer(reply).data, status=201, message="Reply added")
+
+    @extend_schema(request=None, responses={200: s.AttachmentSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def attachments(self, request: Request, pk: str | None = None) -> Response:
+        """The request's files, oldest first: its description's and its replies'; the files of
+        internal notes for staff only."""
+        ticket = self.get_object()
+        page = self.paginate_queryset(attachments_for(ticket, include_internal=self.is_staff))
+        return self.get_paginated_response(s.AttachmentSerializer(page, many=True).data)
 
     transition_output = _fresh  # accounts.history.transition_action answers with it
 
@@ -203,6 +247,7 @@ def _create(request: Request, org, data: dict, **target) -> Ticket:
         requester=data.get("requester_id"),
         category=data.get("category_id"),
         org=org,
+        files=uploaded_files(request),
         **target,
     )
     if data.get("assignee_id"):
@@ -213,10 +258,11 @@ def _create(request: Request, org, data: dict, **target) -> Ticket:
 
 
 @extend_schema(tags=["tickets"])
-class EnvironmentTicketViewSet(TicketQueryMixin, OrgScopedViewSet):
+class EnvironmentTicketViewSet(UploadMixin, TicketQueryMixin, OrgScopedViewSet):
     """`/environments/{id}/tickets` (seed 001): the environment's requests; POST raises one."""
 
     serializer_class = s.TicketSerializer
+    upload_actions = ("create",)
 
     def _environment(self) -> Environment:
         return access_environment_by_id(
@@ -234,7 +280,10 @@ class EnvironmentTicketViewSet(TicketQueryMixin, OrgScopedViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
-        request=s.EnvironmentTicketCreateInput,
+        request={
+            JSON: s.EnvironmentTicketCreateInput,
+            MULTIPART: s.EnvironmentTicketCreateUpload,
+        },
         responses={201: s.EnvironmentTicketCreatedSerializer},
     )
     def create(self, request: Request, environment_pk: str) -> Response:
@@ -270,3 +319,47 @@ class ServiceTicketViewSet(TicketQueryMixin, OrgScopedViewSet):
         access_service_by_id(self.org, service_pk, staff=self.is_staff)  # else 404
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class FirstRenderer(BaseContentNegotiation):
+    """A download answers its file whatever the client accepts, and errors as the envelope:
+    no 406 for `Accept: application/pdf`."""
+
+    def select_parser(self, request: Request, parsers: list) -> object:
+        return parsers[0]
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix=None) -> tuple:  # type: ignore[no-untyped-def]
+        return renderers[0], renderers[0].media_type
+
+
+@extend_schema(tags=["tickets"])
+class AttachmentViewSet(mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """`/attachments/{id}` and its `/download`: another organization's file, and an internal
+    one for a client, are a 404 like a missing one."""
+
+    model = Attachment
+    serializer_class = s.AttachmentSerializer
+    http_method_names = ["get", "head", "options"]
+
+    def scope_queryset(self, qs: QuerySet) -> QuerySet:
+        return qs if self.is_staff else qs.filter(internal=False)
+
+    @extend_schema(parameters=[ORG_HEADER_PARAMETER])
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        """The attachment: name, size, detected type, SHA-256, its reply, uploader and time."""
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        parameters=[ORG_HEADER_PARAMETER],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The file: its stored content type, Content-Disposition attachment, "
+                "X-Content-Type-Options nosniff, Cache-Control private.",
+            )
+        },
+    )
+    @action(detail=True, methods=["get"], content_negotiation_class=FirstRenderer)
+    def download(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The file's bytes, streamed after the access check (or handed to the web server)."""
+        return download_response(self.get_object())
