@@ -8,7 +8,7 @@ the last value, and an id filter naming another organization's object was a 422.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.utils import timezone
@@ -297,3 +297,30 @@ def test_id_filters_document_their_bounds(schema_and_actions):
         text = str(parameters[name]["schema"])
         assert "'minimum': 1" in text, (name, text)
         assert f"'maximum': {BIGGEST_ID}" in text, (name, text)
+
+
+# Found by the schema fuzzer: Python reads offsets up to ±23:59, PostgreSQL only ±15:59, so
+# `created_after=…-22:15` went to the database as given and came back a DataError (a 422 that also
+# aborted the transaction around it). The filter now compares in UTC.
+@pytest.mark.postgres
+def test_a_date_filter_with_any_offset_python_reads_is_compared_in_utc(member_api, ticket):
+    from django.db import connection
+
+    created = ticket.created_at.astimezone(UTC)
+    # The same moment, written 22 h 15 min behind UTC.
+    behind = (created - timedelta(hours=22, minutes=15)).strftime("%Y-%m-%dT%H:%M:%S.%f-22:15")
+    after = member_api.get(f"{API}/tickets", {"created_after": behind})
+    before = member_api.get(f"{API}/tickets", {"created_before": behind})
+    assert after.status_code == 200, after.json()
+    assert [t["id"] for t in after.json()["data"]] == [ticket.pk]
+    assert before.status_code == 200
+    assert before.json()["data"] == []
+    with connection.cursor() as cursor:  # the transaction around the request is intact
+        cursor.execute("SELECT 1")
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+10:00", "9999-12-31T23:00:00-05:00"])
+def test_a_date_with_no_utc_equivalent_is_a_422(member_api, moment):
+    response = member_api.get(f"{API}/tickets", {"created_after": moment})
+    assert response.status_code == 422
+    assert "created_after" in response.json()["errors"]["fields"]

@@ -16,12 +16,13 @@ tickets), defined once:
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
-from django_filters.fields import BaseCSVField
+from django_filters.fields import BaseCSVField, IsoDateTimeField
 from django_filters.widgets import BaseCSVWidget
 from drf_spectacular.utils import extend_schema_field
 
@@ -88,6 +89,25 @@ class StableOrderingFilter(RepeatableCSVFilter, filters.OrderingFilter):
             return qs
         first = str(qs.query.order_by[0]) if qs.query.order_by else ""
         return qs.order_by(*qs.query.order_by, "-id" if first.startswith("-") else "id")
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, compared in UTC. Python reads offsets up to ±23:59, PostgreSQL only
+    ±15:59: sent as given, `…-22:15` was a database error; a moment at the edge of the calendar
+    that has no UTC equivalent is a 422 like any malformed value."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        moment = super().to_python(value)
+        if moment is None or moment.tzinfo is None:
+            return moment
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 class IdField(forms.Field):

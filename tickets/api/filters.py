@@ -17,6 +17,7 @@ from entitlements.api.filters import (
     IdFilter,
     IdOrNoneFilter,
     StableOrderingFilter,
+    UtcDateTimeFilter,
 )
 from tickets.models import Priority, Ticket
 from tickets.sla import SLA_STATUSES
@@ -35,8 +36,8 @@ class TicketFilter(filters.FilterSet):
     environment_id = IdFilter(field_name="environment")
     service_id = IdFilter(field_name="service")
     assignee_id = IdOrNoneFilter(field_name="assignee")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
     search = filters.CharFilter(
         method="filter_search", max_length=200, help_text="Number or title."
     )
