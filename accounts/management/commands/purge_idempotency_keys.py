@@ -1,15 +1,12 @@
-"""Delete idempotency keys older than IDEMPOTENCY_KEY_TTL (cron, e.g. hourly).
+"""Delete idempotency keys older than IDEMPOTENCY_KEY_TTL.
 
-Idempotent: a second run finds nothing more to delete. Expired keys are ignored by the API
-anyway; this only keeps the table small.
+The manual and emergency door to the task celery beat runs hourly
+(accounts.tasks.purge_idempotency_keys): the same code. Idempotent: a second run finds nothing.
 """
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
-from django.utils import timezone
 
-from accounts.idempotency import ttl
-from accounts.models import IdempotencyKey
+from accounts.tasks import purge_expired_keys
 
 
 class Command(BaseCommand):
@@ -18,12 +15,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="Print, change nothing.")
 
-    @transaction.atomic
     def handle(self, *args, dry_run: bool, **options) -> None:
-        expired = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - ttl())
-        count = expired.count()
+        count = purge_expired_keys(dry_run=dry_run)
         if dry_run:
             self.stdout.write(f"[dry-run] would delete {count} expired idempotency keys")
-            return
-        expired.delete()
-        self.stdout.write(f"deleted {count} expired idempotency keys")
+        else:
+            self.stdout.write(f"deleted {count} expired idempotency keys")
