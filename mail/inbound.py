@@ -1,0 +1,520 @@
+"""Inbound e-mail, one code path for every door (ingest_email, fetch_email, webhooks).
+
+`handle(raw, door=...)` records the message once by its Message-ID (a redelivery changes nothing)
+and decides in the same transaction:
+
+- automatic mail (auto-replies, bounces, lists) and senders over the rate limit: nothing;
+- to a request's reply address with a valid token, from a user the actions let write: a public
+  reply (a resolved request is reopened first; a closed or cancelled one gets a new request that
+  names it); forged or stale tokens, unknown senders and refusals: nothing (logged);
+- to the desk's main address from a member: a new request against the organization's only active
+  ENV entitlement, or a polite answer asking which environment (nothing created).
+
+The reply keeps only the new text (quotes and signatures stripped by mail-parser-reply); the
+InboundMessage row keeps the whole decoded text, the sanitized HTML and the raw message for staff.
+Only a temporary failure (the database is away) raises, so the MTA or the next poll retries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser, BytesParser
+from email.utils import parseaddr
+from html.parser import HTMLParser
+
+import nh3
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django_fsm import TransitionNotAllowed
+from mailparser_reply import EmailMessage as ReplyText
+
+from accounts import tenancy
+from accounts.models import User
+from config.errors import DomainError
+from entitlements.models import Entitlement, EntitlementClass
+from mail import addresses
+from mail.models import InboundMessage, Mailbox
+from tickets import actions, notifications
+from tickets.models import Reply, Ticket
+
+logger = logging.getLogger("mail.inbound")
+
+Outcome = InboundMessage.Outcome
+Door = InboundMessage.Door
+REFUSED = (DomainError, TransitionNotAllowed)
+_REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "da", "cs"]
+# Lines where a quoted history starts that mail-parser-reply does not know (Portuguese clients,
+# and the line our own notifications start with).
+_QUOTE_STARTS = re.compile(
+    r"^(>\s*)?(Answer above this line to add to [A-Z]+-\d+"
+    r"|Em .{5,200}escreveu:\s*$"
+    r"|-{2,}\s*Mensagem original\s*-{2,}"
+    r"|De:\s.+<?[^@\s]+@[^@\s]+>?\s*$)",
+    re.MULTILINE,
+)
+_FORWARDED = re.compile(
+    r"^(-+ ?Forwarded message ?-+|Begin forwarded message:|-+ ?Mensagem encaminhada ?-+)",
+    re.MULTILINE | re.IGNORECASE,
+)
+_SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|res|enc|sv|vs)\s*(\[\d+\])?\s*:\s*)+", re.I)
+
+
+class TemporaryFailure(Exception):
+    """The message could not be handled now; the MTA (or the next poll) should try again."""
+
+
+@dataclass
+class ParsedMail:
+    """What the rules need from a message, decoded."""
+
+    message_id: str
+    sender: str
+    sender_name: str
+    subject: str
+    recipients: list[str]
+    text: str
+    html: str
+    automatic: str  # why this is automatic mail, or ""
+    attachments: list[tuple[str, str, bytes]] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    """What handling a message did (the InboundMessage row, or why there is none)."""
+
+    outcome: str
+    reason: str = ""
+    inbound: InboundMessage | None = None
+    duplicate: bool = False
+
+
+# --- decoding ---------------------------------------------------------------------------------
+
+
+def _charset(part: Message) -> str:
+    """The part's charset; ISO-8859-1 is read as Windows-1252, its superset, as browsers do."""
+    charset = (part.get_content_charset() or "us-ascii").lower()
+    return (
+        "cp1252" if charset in ("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii") else charset
+    )
+
+
+def decode_part(part: Message) -> str:
+    """The part's text in any transfer encoding and charset; unknown charsets fall back to UTF-8
+    and then Windows-1252, so a mislabelled message is still read, never a crash."""
+    payload = part.get_payload(decode=True) or b""
+    for charset in (_charset(part), "utf-8"):
+        try:
+            return payload.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return payload.decode("cp1252", errors="replace")
+
+
+class _TextFromHtml(HTMLParser):
+    """Readable text from HTML: block elements break lines, quoted blocks get "> "."""
+
+    BLOCKS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr"}
+    SKIP = {"script", "style", "head", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = [""]
+        self.quote = 0
+        self.skip = 0
+
+    def _newline(self) -> None:
+        if self.lines[-1].strip():
+            self.lines.append("")
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.SKIP:
+            self.skip += 1
+        elif tag == "blockquote":
+            self._newline()
+            self.quote += 1
+        elif tag in self.BLOCKS:
+            self._newline()
+            if tag == "li":
+                self.lines[-1] = "- "
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP:
+            self.skip = max(0, self.skip - 1)
+        elif tag == "blockquote":
+            self._newline()
+            self.quote = max(0, self.quote - 1)
+        elif tag in self.BLOCKS:
+            self._newline()
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        text = re.sub(r"\s+", " ", data)
+        if not self.lines[-1]:
+            text = text.lstrip()
+            if not text:
+                return
+            self.lines[-1] = "> " * self.quote
+        self.lines[-1] += text
+
+    def text(self) -> str:
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in self.lines)).strip()
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML-only message (quoted blocks marked so they are stripped)."""
+    parser = _TextFromHtml()
+    parser.feed(html)
+    parser.close()
+    return parser.text()
+
+
+def latest_reply(text: str) -> str:
+    """The new text of a reply: quoted history and signatures stripped (mail-parser-reply)."""
+    match = _QUOTE_STARTS.search(text)
+    if match:
+        text = text[: match.start()]
+    # The first reply's body without its signature; lines starting with "- " are lists, kept.
+    parsed = ReplyText(text=text, languages=_REPLY_LANGUAGES, keep_hyphen_lists=True).read()
+    return parsed.replies[0].body.strip() if parsed.replies else ""
+
+
+def _automatic(msg: Message) -> str:
+    """Why the message is automatic (auto-reply, bounce, list), or "" for a person's mail."""
+    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
+    if auto and auto != "no":
+        return f"Auto-Submitted: {auto}"
+    precedence = str(msg.get("Precedence", "")).strip().lower()
+    if precedence in ("bulk", "junk", "list"):
+        return f"Precedence: {precedence}"
+    for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "List-Id"):
+        if msg.get(name) is not None:
+            return f"{name} present"
+    if msg.get_content_type() == "multipart/report":
+        return "a delivery or read report (multipart/report)"
+    if "Return-Path" in msg and str(msg["Return-Path"]).strip() in ("<>", ""):
+        return "empty return path (a bounce)"
+    sender = parseaddr(str(msg.get("From", "")))[1].lower()
+    if sender.split("@")[0] in ("mailer-daemon", "postmaster"):
+        return f"sent by {sender}"
+    return ""
+
+
+def _message_id(msg: Message, raw: bytes) -> str:
+    """The Message-ID, or a digest of the message for mail that has none (still handled once)."""
+    value = " ".join(str(msg.get("Message-ID", "") or "").split())
+    if value and len(value) <= 250:
+        return value
+    return f"sha256:{hashlib.sha256(raw).hexdigest()}"
+
+
+def _nul_free(text: str) -> str:
+    """Without NUL characters, which no PostgreSQL text column takes."""
+    return text.replace("\x00", "")
+
+
+def parse(raw: bytes) -> ParsedMail:
+    """Decode the message: headers, the text (HTML-only mail converted), attachments."""
+    msg = BytesParser(policy=policy.compat32).parsebytes(raw)
+    modern: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)
+    name, sender = parseaddr(str(modern.get("From", "") or ""))
+    text = html = ""
+    attachments: list[tuple[str, str, bytes]] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        disposition = (part.get_content_disposition() or "").lower()
+        filename = part.get_filename()
+        if disposition == "attachment" or filename or not ctype.startswith("text/"):
+            if ctype not in ("message/delivery-status",):
+                attachments.append(
+                    (str(filename or "attachment"), ctype, part.get_payload(decode=True) or b"")
+                )
+            continue
+        if ctype == "text/plain" and not text:
+            text = decode_part(part)
+        elif ctype == "text/html" and not html:
+            html = decode_part(part)
+    if not text and html:
+        text = html_to_text(html)
+    recipients = addresses.addresses_in(
+        *(
+            str(h)
+            for key in ("Delivered-To", "X-Original-To", "To", "Cc")
+            for h in (modern.get_all(key) or [])
+        )
+    )
+    return ParsedMail(
+        message_id=_nul_free(_message_id(msg, raw)),
+        sender=_nul_free(sender.strip()),
+        sender_name=_nul_free(name),
+        subject=_nul_free(notifications.clean_header(str(modern.get("Subject", "") or ""), 250)),
+        recipients=[_nul_free(r) for r in recipients],
+        text=_nul_free(text.replace("\r\n", "\n").strip()),
+        html=_nul_free(nh3.clean(html)) if html else "",
+        automatic=_automatic(msg),
+        attachments=attachments,
+    )
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+def _rate_limited(sender: str) -> bool:
+    """Whether the sender passed MAIL_INBOUND_RATE (e.g. "20/h"): a loop stops here."""
+    count, _, period = settings.MAIL_INBOUND_RATE.partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(period[:1] or "h", 3600)
+    key = f"mail:inbound:rate:{hashlib.sha256(sender.lower().encode()).hexdigest()}"
+    cache.add(key, 0, timeout=seconds)
+    try:
+        return cache.incr(key) > int(count)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=seconds)
+        return False
+
+
+def _user(sender: str) -> User | None:
+    return User.objects.filter(email__iexact=sender, is_active=True).first() if sender else None
+
+
+def _title(subject: str, fallback: str) -> str:
+    return (_SUBJECT_PREFIX.sub("", subject).strip() or fallback)[:200]
+
+
+def _body(mail: ParsedMail, *, forwards: bool = False) -> str:
+    """The text a reply or request keeps: the new text, or the whole text if stripping left none
+    (a new request keeps a forwarded message whole: what it forwards is the point)."""
+    if forwards and _FORWARDED.search(mail.text):
+        text = mail.text.strip()
+    else:
+        text = latest_reply(mail.text) or mail.text.strip()
+    if not text and mail.attachments:
+        text = "(No text; see the attached files.)"
+    return text
+
+
+def _store_attachments(inbound: InboundMessage, ticket: Ticket, reply: Reply | None) -> None:
+    """Attachments through tickets.attachments (limits, storage) once that module exists.
+
+    TODO(issue 14, attachments): store each file with the upload limits and name refused ones
+    in an internal note; until then the raw message (kept for staff) holds them."""
+
+
+def _reply(mail: ParsedMail, inbound: InboundMessage, target: addresses.ReplyTarget) -> None:
+    ticket = Ticket.objects.filter(number=target.number).first()
+    if ticket is None or not addresses.token_valid(ticket.pk, target.token):
+        logger.warning(
+            "Inbound mail %s from %s: forged or stale reply address for %s; ignored",
+            mail.message_id,
+            mail.sender,
+            target.number,
+        )
+        inbound.reason = "forged or stale reply address"
+        return
+    inbound.ticket = ticket
+    user = _user(mail.sender)
+    if user is None:
+        inbound.reason = "the sender is no user"
+        return
+    text = _body(mail)
+    if not text:
+        inbound.reason = "no text"
+        return
+    if ticket.status in (Ticket.Status.CLOSED, Ticket.Status.CANCELLED):
+        _follow_up(mail, inbound, ticket, user, text)
+        return
+    with transaction.atomic():
+        if ticket.status == Ticket.Status.RESOLVED and not tenancy.is_staff(user):
+            actions.ticket_transition(
+                ticket=ticket, name="reopen", actor=user, reason="The client answered by e-mail."
+            )
+            inbound.outcome = Outcome.REOPENED
+        reply = actions.ticket_reply(ticket=ticket, author=user, message=text)
+        inbound.reply = reply
+        if inbound.outcome != Outcome.REOPENED:
+            inbound.outcome = Outcome.REPLY
+        _store_attachments(inbound, ticket, reply)
+
+
+def _follow_up(
+    mail: ParsedMail, inbound: InboundMessage, old: Ticket, user: User, text: str
+) -> None:
+    """A new request for an answer to a closed or cancelled one; it names the old number."""
+    staff = tenancy.is_staff(user)
+    with transaction.atomic():
+        ticket = actions.ticket_create(
+            actor=user,
+            title=_title(mail.subject, f"Follow-up to {old.number}"),
+            description=f"Follow-up to {old.number} ({old.title}), which is {old.status}.\n\n{text}",
+            entitlement=old.entitlement,
+            environment=old.environment,
+            service=old.service,
+            requester=old.requester if staff else None,
+            org=old.organization,
+        )
+        inbound.ticket, inbound.outcome = ticket, Outcome.FOLLOW_UP
+        _store_attachments(inbound, ticket, None)
+
+
+def _open(mail: ParsedMail, inbound: InboundMessage) -> None:
+    """A new request from a member to the desk's address, against the only active ENV entitlement."""
+    user = _user(mail.sender)
+    if user is None:
+        inbound.reason = "the sender is no user"
+        return
+    org_ids = []
+    for membership in tenancy.live_memberships().filter(user=user):
+        try:
+            tenancy.check_membership(membership, user=user, scope="entitlements", write=True)
+        except DomainError:
+            continue
+        org_ids.append(membership.organization_id)
+    if not org_ids:
+        inbound.reason = "the sender may open no request (no writing membership)"
+        return
+    entitlements = list(
+        Entitlement.objects.filter(
+            Q(organization_id__in=org_ids),
+            entitlement_class=EntitlementClass.ENV,
+            status=Entitlement.Status.ACTIVE,
+        )[:2]
+    )
+    if len(entitlements) != 1:
+        inbound.outcome = Outcome.ASKED
+        inbound.reason = "several active environments" if entitlements else "no active environment"
+        notifications.schedule(notifications.which_environment, inbound.pk)
+        return
+    text = _body(mail, forwards=True)
+    if not text:
+        inbound.reason = "no text"
+        return
+    with transaction.atomic():
+        ticket = actions.ticket_create(
+            actor=user,
+            title=_title(mail.subject, "Request by e-mail"),
+            description=text,
+            entitlement=entitlements[0],
+        )
+        inbound.ticket, inbound.outcome = ticket, Outcome.CREATED
+        _store_attachments(inbound, ticket, None)
+
+
+def _decide(mail: ParsedMail, inbound: InboundMessage, envelope_to: list[str]) -> None:
+    if mail.automatic:
+        inbound.reason = f"automatic mail: {mail.automatic}"
+        return
+    if not mail.sender:
+        inbound.reason = "no sender"
+        return
+    if _rate_limited(mail.sender):
+        inbound.reason = "rate limit of the sender"
+        return
+    recipients = [*envelope_to, *mail.recipients]
+    targets = [t for t in map(addresses.reply_target, recipients) if t is not None]
+    try:
+        if targets:
+            _reply(mail, inbound, targets[0])
+        elif any(map(addresses.is_desk_address, recipients)):
+            _open(mail, inbound)
+        else:
+            inbound.reason = "not addressed to the desk"
+    except REFUSED as exc:  # the action said no: nothing written (its savepoint rolled back)
+        inbound.outcome, inbound.reason = Outcome.IGNORED, f"refused: {exc}"[:255]
+
+
+def _record(
+    raw: bytes, mail: ParsedMail | None, message_id: str, door: str, mailbox: Mailbox | None
+) -> InboundMessage | None:
+    """Insert the message's row; None when its Message-ID was already handled."""
+    try:
+        with transaction.atomic():
+            return InboundMessage.objects.create(
+                message_id=message_id,
+                door=door,
+                mailbox=mailbox,
+                sender=(mail.sender if mail else "")[:255],
+                recipients=", ".join(mail.recipients) if mail else "",
+                subject=(mail.subject if mail else "")[:255],
+                outcome=Outcome.IGNORED,
+                text=mail.text if mail else "",
+                html=mail.html if mail else "",
+                raw=raw,
+                size=len(raw),
+            )
+    except IntegrityError:
+        return None
+
+
+def _headers_only(raw: bytes) -> tuple[str, str, str]:
+    msg = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+    return (
+        _message_id(msg, raw),
+        parseaddr(str(msg.get("From", "")))[1][:255],
+        notifications.clean_header(str(msg.get("Subject", "")), 250),
+    )
+
+
+def handle(
+    raw: bytes,
+    *,
+    door: str,
+    mailbox: Mailbox | None = None,
+    envelope_to: list[str] | None = None,
+) -> Result:
+    """Handle one RFC 822 message once; raises TemporaryFailure only when a retry may help."""
+    try:
+        return _handle(raw, door=door, mailbox=mailbox, envelope_to=envelope_to or [])
+    except TemporaryFailure:
+        raise
+    except Exception as exc:  # the database is away, or a bug: keep the message, retry later
+        logger.exception("Inbound mail: temporary failure, to be retried")
+        raise TemporaryFailure(str(exc)) from exc
+
+
+def _handle(raw: bytes, *, door: str, mailbox: Mailbox | None, envelope_to: list[str]) -> Result:
+    if len(raw) > settings.MAIL_INBOUND_MAX_BYTES:
+        message_id, sender, subject = _headers_only(raw[:65536])
+        logger.error(
+            "Inbound mail %s from %s (%r) rejected: %d bytes, over MAIL_INBOUND_MAX_BYTES (%d)",
+            message_id,
+            sender,
+            subject,
+            len(raw),
+            settings.MAIL_INBOUND_MAX_BYTES,
+        )
+        return Result(Outcome.IGNORED, "too large")
+    try:
+        mail: ParsedMail | None = parse(raw)
+        message_id = mail.message_id
+    except Exception:  # a malformed message is logged and dropped, never a crash or a retry
+        logger.exception("Inbound mail rejected: the message cannot be parsed")
+        mail, message_id = None, f"sha256:{hashlib.sha256(raw).hexdigest()}"
+    with transaction.atomic():
+        inbound = _record(raw, mail, message_id, door, mailbox)
+        if inbound is None:
+            logger.info("Inbound mail %s: already handled; nothing changed", message_id)
+            return Result(Outcome.IGNORED, "already handled", duplicate=True)
+        if mail is None:
+            inbound.reason = "malformed message"
+        else:
+            _decide(mail, inbound, envelope_to)
+        inbound.save(update_fields=["outcome", "reason", "ticket", "reply"])
+    log = logger.info if inbound.outcome != Outcome.IGNORED else logger.warning
+    log(
+        "Inbound mail %s from %s via %s: %s%s",
+        message_id,
+        inbound.sender,
+        door,
+        inbound.outcome,
+        f" ({inbound.reason})" if inbound.reason else "",
+    )
+    return Result(inbound.outcome, inbound.reason, inbound)
