@@ -54,6 +54,24 @@ def _fast_password_hasher():
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _attachments_in_a_temporary_folder(tmp_path_factory):
+    """Attachment files written by any test land in a folder of the run, never in var/."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("attachments")
+    storages = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        },
+    }
+    with override_settings(STORAGES=storages):
+        yield root
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()  # throttle counters must not leak between tests

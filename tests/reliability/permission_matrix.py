@@ -31,6 +31,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts import actions as account_actions
@@ -130,6 +131,17 @@ def _ticket_moves(*names: str) -> Prepare:
             )
 
     return prepare
+
+
+def _attach(world) -> None:
+    """A file on the world's ticket (a member's reply), as world.attachment."""
+    reply = ticket_actions.ticket_reply(
+        ticket=world.ticket,
+        author=world.member,
+        message="Log attached",
+        files=[SimpleUploadedFile("secret-server.log", b"Private log line\n")],
+    )
+    world.objects["attachment"] = reply.attachments.get()
 
 
 def _new_env_entitlement(world) -> None:
@@ -348,7 +360,13 @@ RECIPES: dict[tuple[str, str], Recipe] = {
             "priority": "high",
         }
     ),
-    **_reads(f"{A}/tickets", ID, ("", "/history", "/replies")),
+    **_reads(f"{A}/tickets", ID, ("", "/history", "/replies", "/attachments")),
+    **{
+        ("GET", f"{A}/attachments/{{id}}{suffix}"): Recipe(
+            path={"id": "attachment"}, prepare=_attach
+        )
+        for suffix in ("", "/download")
+    },
     ("PATCH", f"{A}/tickets/{{id}}"): Recipe(path=ID, body=lambda w, c: {"priority": "urgent"}),
     ("POST", f"{A}/tickets/{{id}}/replies"): Recipe(
         path=ID, body=lambda w, c: {"message": "Any news?"}
