@@ -224,7 +224,7 @@ def test_a_page_shown_again_with_errors_keeps_nothing(back_office, org, staff):
     url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
     data = page_payload(back_office.get(url))
     data["title"] = "Renamed"
-    data["replies-0-internal"] = "on"  # a new note without its message: the inline fails
+    data["send"] = "note"  # a note without its text: the composer refuses it
     response = back_office.post(url, data)
     assert response.status_code == 200
     assert response.context["errors"]

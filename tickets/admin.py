@@ -1,11 +1,16 @@
-"""The back office of service requests: staff-only, cross-organization.
+"""The back office of service requests: staff-only, cross-organization, an agent's workspace.
 
-Every write goes through tickets.actions, as in the API, and runs once: the add form calls
-ticket_create (number, SLA times, history) and ticket_assign, the change form ticket_update, each
-while the form validates, so a broken rule is a form error (config.admin.ActionModelForm);
-transitions are buttons and bulk actions calling ticket_transition (config.admin_transitions);
-new inline replies and internal notes go through ticket_reply, and deleting calls ticket_delete
-(which leaves a TicketDeletion record).
+- The queue (changelist): one-click views (?queue=mine|unassigned|breaching|waiting|open), urgency
+  order by default, a due countdown, titles cut with an ellipsis, search by number, title,
+  entitlement code, organization name and requester e-mail, bulk assign and transitions
+  (tickets.admin_queue).
+- The workspace (change page): the conversation as a thread and ONE form holding the composer,
+  the fields and the transition buttons (tickets.admin_workspace).
+- The add page: pickers and a required requester (tickets.admin_create).
+
+Every write goes through tickets.actions, once, in the page's transaction: ticket_create and
+ticket_assign on the add page, ticket_update / ticket_assign / ticket_reply / ticket_transition
+on the workspace, ticket_transition for the bulk actions, ticket_delete for deletion.
 """
 
 from __future__ import annotations
@@ -13,17 +18,45 @@ from __future__ import annotations
 from functools import partial
 
 from django import forms
-from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from accounts.models import User
-from accounts.tenancy import is_staff, live_memberships
-from config.admin import ActionModelForm, ReadOnlyAdminMixin, staff_users
+from config.admin import ModelAdmin, ReadOnlyAdminMixin, staff_users
 from config.admin_transitions import ReasonForm, Transition, TransitionAdminMixin
+from config.errors import DomainError
+from entitlements.models import SlaTier
 from tickets import actions
+from tickets.admin_create import CREATE_FIELDS, Picker, TicketAddForm, pick_view
+from tickets.admin_queue import (
+    PRIORITY_KINDS,
+    SLA_KINDS,
+    SLA_LABELS,
+    STATUS_KINDS,
+    CappedPaginator,
+    QueueFilter,
+    TicketActionForm,
+    annotate_queue,
+    due_html,
+    label,
+    sla_rank,
+    staff_zone,
+    urgency_order,
+)
+from tickets.admin_workspace import (
+    DRAFT_KEY,
+    TRANSITION_LABELS,
+    TicketWorkspaceForm,
+    workspace_context,
+)
 from tickets.models import (
     Reply,
     SlaBreach,
@@ -32,33 +65,28 @@ from tickets.models import (
     TicketCategory,
     TicketDeletion,
     TicketStatusChange,
+    nearest_due,
+    priority_rank,
 )
+from tickets.queries import breach_candidates
 from tickets.sla import SLA_STATUSES, current_sla_status
 
-SLA_COLOURS = {
-    "on_track": "#2e7d32",
-    "at_risk": "#ef6c00",
-    "breached": "#c62828",
-    "paused": "#546e7a",
-    "met": "#00796b",
-    "none": "#9e9e9e",
-}
-TRANSITION_LABELS = {
-    "start": "Start work",
-    "wait": "Wait for client",
-    "resolve": "Resolve",
-    "close": "Close",
-    "cancel": "Cancel request",
-    "reopen": "Reopen",
+# The changelist's bulk actions, said as a sentence.
+BULK_LABELS = {
+    "start": gettext_lazy("Start work on the selected requests"),
+    "wait": gettext_lazy("Wait for the client on the selected requests"),
+    "resolve": gettext_lazy("Resolve the selected requests"),
+    "close": gettext_lazy("Close the selected requests"),
 }
 TRANSITIONS = {
     name: Transition(
         partial(actions.ticket_transition, name=name),
-        label,
-        bulk=name in ("start", "resolve", "close"),
+        str(label_),
+        bulk=name in BULK_LABELS,
     )
-    for name, label in TRANSITION_LABELS.items()
+    for name, label_ in TRANSITION_LABELS.items()
 }
+PICKERS = ("entitlement", "environment", "service", "requester")
 
 
 class TicketReasonForm(ReasonForm):
@@ -69,11 +97,11 @@ class TicketReasonForm(ReasonForm):
 
 
 class SlaStatusFilter(admin.SimpleListFilter):
-    title = "SLA status"
+    title = gettext_lazy("SLA status")
     parameter_name = "sla_status"
 
     def lookups(self, request, model_admin):
-        return [(s, s.replace("_", " ")) for s in SLA_STATUSES]
+        return [(s, SLA_LABELS[s]) for s in SLA_STATUSES]
 
     def queryset(self, request, queryset):
         if self.value() in SLA_STATUSES:
@@ -82,11 +110,11 @@ class SlaStatusFilter(admin.SimpleListFilter):
 
 
 class OverdueFilter(admin.SimpleListFilter):
-    title = "overdue"
+    title = gettext_lazy("overdue")
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Overdue"), ("no", "Not overdue")]
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -98,12 +126,12 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 class StaffAssigneeFilter(admin.SimpleListFilter):
-    title = "assignee"
+    title = gettext_lazy("assignee")
     parameter_name = "assignee"
 
     def lookups(self, request, model_admin):
-        staff = [(str(u.pk), u.get_full_name()) for u in staff_users()]
-        return [("none", "Unassigned"), *staff]
+        staff = [(str(u.pk), u.get_full_name() or u.email) for u in staff_users()]
+        return [("none", _("Unassigned")), *staff]
 
     def queryset(self, request, queryset):
         if self.value() == "none":
@@ -113,124 +141,34 @@ class StaffAssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
-# --- inlines ---------------------------------------------------------------------------------
-
-
-class ReplyFormSet(forms.BaseInlineFormSet):
-    def clean(self) -> None:
-        super().clean()
-        new = [f for f in self.forms if f.instance.pk is None and f.has_changed()]
-        if new and self.instance.status in actions.TERMINAL:
-            raise forms.ValidationError(
-                f"A {self.instance.status} service request takes no more replies."
-            )
-
-
-class ReplyInline(admin.StackedInline):
-    """The conversation, oldest first; new replies (public or internal notes) via ticket_reply."""
-
-    model = Reply
-    formset = ReplyFormSet
-    fields = ["message", "internal", "author", "created_at"]
-    readonly_fields = ["author", "created_at"]
-    extra = 1
-    can_delete = False
-    verbose_name = "reply or internal note"
-    verbose_name_plural = "conversation (internal notes are never shown to clients)"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author").order_by("created_at", "id")
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # what was said stays said
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return obj is not None and obj.status not in actions.TERMINAL and is_staff(request.user)
-
-
-# --- forms -----------------------------------------------------------------------------------
-
-
-class TicketAddForm(ActionModelForm):
-    """Create against any entitlement, or an environment or service (which implies it)."""
-
-    validate_model = False  # ticket_create validates and builds the row
-    error_fields = {"organization_id": "entitlement"}
-
-    class Meta:
-        model = Ticket
-        fields = [
-            "entitlement",
-            "environment",
-            "service",
-            "requester",
-            "title",
-            "description",
-            "priority",
-            "category",
-            "assignee",
-        ]
-        help_texts = {
-            "entitlement": "Or leave empty and name an environment or a service.",
-            "requester": "Defaults to you; otherwise a member of the organization.",
-        }
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for name in ("entitlement", "requester"):
-            self.fields[name].required = False
-        # Live members only; ticket_create checks the organization is the ticket's.
-        members = live_memberships().values("user_id")
-        self.fields["requester"].queryset = User.objects.filter(pk__in=members)
-
-    def perform(self) -> Ticket:
-        data = self.cleaned_data
-        created = {name: data.get(name) for name in self.Meta.fields if name != "assignee"}
-        ticket = actions.ticket_create(actor=self.actor, source=Ticket.Source.ADMIN, **created)
-        if data.get("assignee"):
-            ticket = actions.ticket_assign(
-                ticket=ticket, actor=self.actor, assignee=data["assignee"]
-            )
-        return ticket
-
-
-class TicketChangeForm(ActionModelForm):
-    class Meta:
-        model = Ticket
-        fields = ["title", "description", "priority", "due_at", "assignee", "category"]
-
-    def perform(self) -> Ticket:
-        changes = {
-            name: self.cleaned_data[name]
-            for name in self.changed_data
-            if name in actions.UPDATABLE_FIELDS and name in self.cleaned_data
-        }
-        return actions.ticket_update(ticket=self.instance, actor=self.actor, **changes)
-
-
-# --- the ticket admin ------------------------------------------------------------------------
+# --- the service request admin ---------------------------------------------------------------
 
 
 @admin.register(Ticket)
-class TicketAdmin(TransitionAdminMixin, admin.ModelAdmin):
+class TicketAdmin(TransitionAdminMixin, ModelAdmin):
     transitions = TRANSITIONS
     transition_form = TicketReasonForm
     bulk_name = "bulk_{}"
     deletable = True  # through ticket_delete, which keeps a TicketDeletion record
-    form = TicketChangeForm
+    final_statuses = (Ticket.Status.CLOSED, Ticket.Status.CANCELLED)  # records from then on
+    form = TicketWorkspaceForm
     add_form = TicketAddForm
+    action_form = TicketActionForm
+    change_form_template = "admin/tickets/ticket/change_form.html"
+    list_before_template = "admin/tickets/ticket/queue_tabs.html"
+    actions = ["assign_to_me", "assign_to"]
     list_display = [
-        "number",
-        "title",
-        "organization",
-        "entitlement_code",
-        "status",
-        "priority",
+        "number_link",
+        "title_cell",
+        "status_label",
+        "priority_label",
         "sla",
-        "assignee",
-        "age",
+        "due",
+        "assignee_name",
     ]
+    list_display_links = None
     list_filter = [
+        QueueFilter,
         "status",
         "priority",
         SlaStatusFilter,
@@ -240,134 +178,228 @@ class TicketAdmin(TransitionAdminMixin, admin.ModelAdmin):
         "source",
         "category",
     ]
-    search_fields = ["number", "title", "entitlement__code"]
+    search_fields = [
+        "number",
+        "title",
+        "entitlement__code",
+        "organization__name",
+        "requester__email",
+    ]
+    search_help_text = gettext_lazy(
+        "Number, title, entitlement code, organization name or requester e-mail."
+    )
     list_select_related = ["organization", "entitlement", "assignee"]
     list_per_page = 50
-    date_hierarchy = "created_at"
-    raw_id_fields = ["entitlement", "environment", "service", "requester"]
-    inlines = [ReplyInline]
-    change_fieldsets = [
-        (None, {"fields": ["number", "status", "sla", "title", "description", "priority"]}),
+    show_full_result_count = False
+    paginator = CappedPaginator
+    list_fullwidth = True
+    fieldsets = [
         (
-            "Ownership",
-            {
-                "fields": [
-                    "organization",
-                    "entitlement",
-                    "environment",
-                    "service",
-                    "requester",
-                    "assignee",
-                    "category",
-                    "source",
-                ]
-            },
-        ),
-        (
-            "SLA clock",
-            {
-                "fields": [
-                    "due_at",
-                    "response_due_at",
-                    "first_response_at",
-                    "resolution_due_at",
-                    "resolved_at",
-                    "closed_at",
-                    "paused_at",
-                    "paused_seconds",
-                ]
-            },
-        ),
-        (
-            "Resolution and rating",
-            {
-                "classes": ["collapse"],
-                "fields": [
-                    "resolution_type",
-                    "resolution_subject",
-                    "rating",
-                    "rating_comment",
-                    "rated_by",
-                    "created_at",
-                    "updated_at",
-                ],
-            },
-        ),
-    ]
-    # Everything the change page shows but the change form does not edit.
-    readonly_fields = [
-        name
-        for _title, group in change_fieldsets
-        for name in group["fields"]
-        if name not in TicketChangeForm.Meta.fields
+            gettext_lazy("Request"),
+            {"fields": ["title", "priority", "assignee", "category", "due_at", "description"]},
+        )
     ]
 
+    class Media:
+        css = {"all": ["backoffice/workspace.css"]}
+        js = ["backoffice/workspace.js"]
+
+    # The queue -------------------------------------------------------------------------------
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).with_sla_status(timezone.now())
+        return annotate_queue(super().get_queryset(request), timezone.now())
+
+    def get_ordering(self, request: HttpRequest) -> list:
+        return urgency_order()
+
+    def changelist_view(self, request, extra_context=None):
+        with timezone.override(staff_zone(request.user)):  # due times in the reader's zone
+            response = super().changelist_view(request, extra_context)
+            context = getattr(response, "context_data", None) or {}
+            if "cl" in context:  # j/k in the workspace walk this page of the queue
+                request.session["workspace-queue"] = [t.pk for t in context["cl"].result_list]
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
+    @admin.display(description=gettext_lazy("Number"), ordering="number")
+    def number_link(self, obj: Ticket) -> str:
+        url = reverse("admin:tickets_ticket_change", args=[obj.pk])
+        return format_html('<a class="bo-number" href="{}">{}</a>', url, obj.number)
+
+    @admin.display(description=gettext_lazy("Request"), ordering="title")
+    def title_cell(self, obj: Ticket) -> str:
+        url = reverse("admin:tickets_ticket_change", args=[obj.pk])
+        return format_html(
+            '<a class="bo-title" href="{}" title="{}">{}</a>'
+            '<span class="bo-sub" title="{} · {}">{} · {}</span>',
+            url,
+            obj.title,
+            obj.title,
+            obj.organization.name,
+            obj.entitlement.code,
+            obj.organization.name,
+            obj.entitlement.code,
+        )
+
+    @admin.display(description=gettext_lazy("Status"), ordering="status")
+    def status_label(self, obj: Ticket) -> str:
+        return label(obj.get_status_display(), STATUS_KINDS.get(obj.status, "default"))
+
+    @admin.display(description=gettext_lazy("Priority"), ordering=priority_rank())
+    def priority_label(self, obj: Ticket) -> str:
+        return label(obj.get_priority_display(), PRIORITY_KINDS.get(obj.priority, "default"))
+
+    @admin.display(description=gettext_lazy("SLA"), ordering=sla_rank())
+    def sla(self, obj: Ticket) -> str:
+        status = current_sla_status(obj)
+        return label(SLA_LABELS.get(status, status), SLA_KINDS.get(status, "default"))
+
+    @admin.display(description=gettext_lazy("Due"), ordering=nearest_due())
+    def due(self, obj: Ticket) -> str:
+        if obj.status not in (Ticket.Status.OPEN, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING):
+            return "—"
+        return due_html(obj.nearest_due, timezone.now(), paused=obj.paused_at is not None)
+
+    @admin.display(description=gettext_lazy("Assignee"), ordering="assignee__email")
+    def assignee_name(self, obj: Ticket) -> str:
+        if obj.assignee is None:
+            return format_html('<span class="bo-muted">{}</span>', _("Unassigned"))
+        user = obj.assignee
+        return format_html(
+            '<span class="bo-person" title="{}">{}</span>',
+            user.email,
+            user.get_full_name() or user.email,
+        )
+
+    # Bulk actions ------------------------------------------------------------------------------
+
+    def _bulk_action(self, name: str, spec: Transition):
+        bulk = super()._bulk_action(name, spec)
+        bulk.short_description = BULK_LABELS.get(name, spec.label)
+        return bulk
+
+    def _assign_all(self, request: HttpRequest, queryset: QuerySet, assignee) -> None:
+        done, refused = [], []
+        for ticket in queryset.order_by("pk"):
+            try:
+                with transaction.atomic():
+                    actions.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee)
+            except DomainError as exc:
+                refused.append(f"{ticket.number}: {exc.detail}")
+            else:
+                done.append(ticket.number)
+        if done:
+            who = assignee.get_full_name() or assignee.email
+            self.message_user(
+                request,
+                _("Assigned to %(who)s: %(numbers)s.") % {"who": who, "numbers": ", ".join(done)},
+                messages.SUCCESS,
+            )
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description=gettext_lazy("Assign the selected requests to me"))
+    def assign_to_me(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._assign_all(request, queryset, request.user)
+
+    @admin.action(description=gettext_lazy("Assign the selected requests to… (choose the person)"))
+    def assign_to(self, request: HttpRequest, queryset: QuerySet) -> None:
+        form = TicketActionForm(request.POST)
+        form.fields["action"].choices = self.get_action_choices(request)
+        assignee = form["assignee"].field.clean(request.POST.get("assignee") or None)
+        if assignee is None:
+            self.message_user(request, _("Choose the person in “Assign to” first."), messages.ERROR)
+            return
+        self._assign_all(request, queryset, assignee)
+
+    # The workspace and the add page -------------------------------------------------------------
+
+    def get_urls(self) -> list:
+        pick = self.admin_site.admin_view(pick_view)
+        return [path("pick/<str:kind>/", pick, name="tickets_ticket_pick"), *super().get_urls()]
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": TicketAddForm.Meta.fields})]
-        return self.change_fieldsets
+            return [
+                (None, {"fields": [*CREATE_FIELDS, "assignee"]}),
+                (
+                    _("Only for an inactive entitlement"),
+                    {"fields": ["confirm_inactive", "inactive_reason"]},
+                ),
+            ]
+        return self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return []
-        if obj.status in actions.TERMINAL:  # a closed or cancelled request is a record
-            return [*self.readonly_fields, *TicketChangeForm.Meta.fields]
-        return self.readonly_fields
+        if obj is not None and obj.status in actions.TERMINAL:  # a record now
+            return TicketWorkspaceForm.Meta.fields
+        return []
 
-    def get_inlines(self, request, obj):
-        return [] if obj is None else super().get_inlines(request, obj)
+    def get_object(self, request, object_id, from_field=None):
+        """The request with everything the workspace shows, in one query."""
+        related = ("organization", "entitlement", "environment", "service", "requester")
+        queryset = self.get_queryset(request).select_related(*related, "assignee")
+        try:
+            return queryset.get(pk=Ticket._meta.pk.to_python(object_id))
+        except (Ticket.DoesNotExist, ValidationError, ValueError):
+            return None
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in PICKERS:
+            kwargs["widget"] = Picker(db_field, self.admin_site, db_field.name)
         if db_field.name == "assignee":
             kwargs["queryset"] = staff_users()
         if db_field.name == "category":
             kwargs["queryset"] = TicketCategory.objects.filter(is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    @admin.display(description="Entitlement", ordering="entitlement__code")
-    def entitlement_code(self, obj: Ticket) -> str:
-        return obj.entitlement.code
-
-    @admin.display(description="SLA", ordering="sla_status")
-    def sla(self, obj: Ticket) -> str:
-        status = current_sla_status(obj)
-        return format_html(
-            '<span style="color:#fff;background:{};padding:1px 7px;border-radius:9px;'
-            'white-space:nowrap">{}</span>',
-            SLA_COLOURS.get(status, "#9e9e9e"),
-            status.replace("_", " "),
-        )
-
-    @admin.display(description="Age", ordering="created_at")
-    def age(self, obj: Ticket) -> str:
-        seconds = int((timezone.now() - obj.created_at).total_seconds())
-        days, rest = divmod(max(seconds, 0), 86400)
-        if days:
-            return f"{days}d {rest // 3600}h"
-        return f"{rest // 3600}h {rest % 3600 // 60}m"
-
-    # Writes: always through the actions.
-
-    def save_formset(self, request, form, formset, change) -> None:
-        if formset.model is not Reply:
-            return super().save_formset(request, form, formset, change)
-        created = []
-        for reply_form in formset.forms:
-            if reply_form.instance.pk is not None or not reply_form.has_changed():
-                continue
-            created.append(
-                actions.ticket_reply(
-                    ticket=form.instance,
-                    author=request.user,
-                    message=reply_form.cleaned_data["message"],
-                    internal=reply_form.cleaned_data.get("internal", False),
-                )
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        context = dict(extra_context or {})
+        if obj is not None:
+            context.update(self.lifecycle_context(request, obj))
+            context.update(workspace_context(request, obj))
+        with timezone.override(staff_zone(request.user)):
+            # Past TransitionAdminMixin.change_view: the context is complete already.
+            response = super(TransitionAdminMixin, self).change_view(
+                request, object_id, form_url, context
             )
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = created, [], []
-        return None
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change:  # keep what was typed but not sent; forget it once sent
+            key = DRAFT_KEY.format(obj.pk)
+            message = (form.cleaned_data.get("message") or "").strip()
+            if getattr(form, "sent", False) or not message:
+                request.session.pop(key, None)
+            else:
+                request.session[key] = form.cleaned_data["message"]
+
+    def response_change(self, request: HttpRequest, obj: Ticket) -> HttpResponse:
+        """Back to the workspace, saying what happened (never "changed successfully")."""
+        form_outcome = getattr(request, "_workspace_outcome", None)
+        for line in form_outcome or [_("Saved.")]:
+            self.message_user(request, line, messages.SUCCESS)
+        if request.session.get(DRAFT_KEY.format(obj.pk)):
+            self.message_user(
+                request,
+                _("Your text was not sent: it is still in the composer."),
+                messages.WARNING,
+            )
+        confirm = getattr(request, "_workspace_confirm", "")
+        if confirm:  # a final move without the script's confirmation: its own page asks
+            return HttpResponseRedirect(self._url("transition", obj.pk, confirm))
+        return HttpResponseRedirect(reverse("admin:tickets_ticket_change", args=[obj.pk]))
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        request._workspace_outcome = getattr(form, "outcome", None)
+        request._workspace_confirm = getattr(form, "confirm_move", "")
+
+    # Deleting -----------------------------------------------------------------------------------
 
     def get_deleted_objects(self, objs, request):
         # Replies, history and breaches go with their ticket (ticket_delete); their own admins
@@ -387,17 +419,47 @@ class TicketAdmin(TransitionAdminMixin, admin.ModelAdmin):
 # --- tables staff edit and read-only records ---------------------------------------------------
 
 
+def minutes_text(minutes: int | None) -> str:
+    """14400 -> "10 d", 90 -> "1 h 30 min"; None -> "no target"."""
+    if minutes is None:
+        return _("no target")
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [
+        f"{days} d" if days else "",
+        f"{hours} h" if hours else "",
+        f"{mins} min" if mins else "",
+    ]
+    return " ".join(p for p in parts if p) or "0 min"
+
+
 @admin.register(SlaTarget)
-class SlaTargetAdmin(admin.ModelAdmin):
-    list_display = ["tier", "priority", "first_response_minutes", "resolution_minutes"]
-    list_editable = ["first_response_minutes", "resolution_minutes"]
+class SlaTargetAdmin(ModelAdmin):
+    list_display = ["tier", "priority", "first_response", "resolution"]
     list_filter = ["tier", "priority"]
     search_fields = ["tier", "priority"]
-    ordering = ["tier", "priority"]
+    fields = ["tier", "priority", "first_response_minutes", "resolution_minutes"]
+
+    def get_ordering(self, request):
+        tiers = [value for value, _label in SlaTier.choices]
+        tier_rank = Case(
+            *[When(tier=t, then=Value(i)) for i, t in enumerate(tiers)],
+            default=Value(len(tiers)),
+            output_field=IntegerField(),
+        )
+        return [tier_rank.asc(), priority_rank().asc()]
+
+    @admin.display(description=gettext_lazy("First response"), ordering="first_response_minutes")
+    def first_response(self, obj: SlaTarget) -> str:
+        return minutes_text(obj.first_response_minutes)
+
+    @admin.display(description=gettext_lazy("Resolution"), ordering="resolution_minutes")
+    def resolution(self, obj: SlaTarget) -> str:
+        return minutes_text(obj.resolution_minutes)
 
 
 @admin.register(TicketCategory)
-class TicketCategoryAdmin(admin.ModelAdmin):
+class TicketCategoryAdmin(ModelAdmin):
     list_display = ["name", "slug", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
@@ -405,8 +467,8 @@ class TicketCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reply)
-class ReplyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Every reply across tickets; replies are written on the ticket (through ticket_reply)."""
+class ReplyAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    """Every reply across requests; replies are written in the workspace (through ticket_reply)."""
 
     list_display = ["ticket", "author", "internal", "created_at"]
     list_filter = ["internal", ("ticket__organization", admin.RelatedOnlyFieldListFilter)]
@@ -415,23 +477,65 @@ class ReplyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(TicketStatusChange)
-class TicketStatusChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["subject", "from_status", "to_status", "changed_by", "changed_at"]
+class TicketStatusChangeAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    list_display = ["subject", "from_label", "to_label", "changed_by", "changed_at"]
     list_filter = ["to_status", "transition"]
     search_fields = ["subject__number", "reason"]
     list_select_related = ["subject", "changed_by"]
 
+    @admin.display(description=gettext_lazy("From"), ordering="from_status")
+    def from_label(self, obj) -> str:
+        return dict(Ticket.Status.choices).get(obj.from_status, obj.from_status or "—")
+
+    @admin.display(description=gettext_lazy("To"), ordering="to_status")
+    def to_label(self, obj) -> str:
+        return dict(Ticket.Status.choices).get(obj.to_status, obj.to_status)
+
 
 @admin.register(SlaBreach)
-class SlaBreachAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class SlaBreachAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    """Recorded breaches; the page also counts requests in breach now, before the sweep records
+    them, and can run the sweep (ticket_record_breaches) on the spot."""
+
     list_display = ["ticket", "kind", "due_at", "recorded_at"]
     list_filter = ["kind", ("ticket__organization", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["ticket__number"]
     list_select_related = ["ticket"]
+    list_before_template = "admin/tickets/slabreach/live_breaches.html"
+
+    def get_urls(self) -> list:
+        sweep = self.admin_site.admin_view(self.sweep_view)
+        return [path("sweep/", sweep, name="tickets_slabreach_sweep"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        now = timezone.now()
+        unrecorded = breach_candidates(now).count()
+        context = {
+            **(extra_context or {}),
+            "breached_now": Ticket.objects.unresolved()
+            .with_sla_status(now)
+            .filter(sla_status="breached")
+            .count(),
+            "unrecorded": unrecorded,
+        }
+        return super().changelist_view(request, context)
+
+    def sweep_view(self, request: HttpRequest) -> HttpResponse:
+        """Record the breaches now (what `manage.py sla_sweep` does from cron)."""
+        back = reverse("admin:tickets_slabreach_changelist")
+        if request.method != "POST":
+            return HttpResponseRedirect(back)
+        now, recorded = timezone.now(), 0
+        for ticket in breach_candidates(now):
+            recorded += len(actions.ticket_record_breaches(ticket=ticket, now=now))
+        self.message_user(
+            request, _("%(n)s new SLA breach(es) recorded.") % {"n": recorded}, messages.SUCCESS
+        )
+        return HttpResponseRedirect(back)
 
 
 @admin.register(TicketDeletion)
-class TicketDeletionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TicketDeletionAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["number", "title", "organization_id", "status", "deleted_by", "deleted_at"]
     list_filter = ["status"]
     search_fields = ["number", "title", "entitlement_code"]

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import (
     Case,
     CharField,
+    DateTimeField,
     F,
     IntegerField,
     OuterRef,
@@ -20,6 +21,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Least
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -39,7 +41,8 @@ class TicketCategory(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "ticket categories"
+        verbose_name = "request category"
+        verbose_name_plural = "request categories"
 
     def __str__(self) -> str:
         return self.name
@@ -55,6 +58,7 @@ class SlaTarget(models.Model):
 
     class Meta:
         ordering = ["tier", "priority"]
+        verbose_name = "SLA target"
         constraints = [
             models.UniqueConstraint(fields=["tier", "priority"], name="sla_target_unique")
         ]
@@ -74,6 +78,32 @@ def priority_rank() -> Case:
         default=Value(0),
         output_field=IntegerField(),
     )
+
+
+def queue_rank() -> Case:
+    """The queue's first key: running 0, paused (waiting) 1, resolved 2, closed or cancelled 3.
+    Indexed with `nearest_due()` (Ticket.Meta.indexes): the urgency order reads the index."""
+    live = ["open", "in_progress", "waiting"]
+    return Case(
+        When(paused_at__isnull=True, status__in=live, then=Value(0)),
+        When(status__in=live, then=Value(1)),
+        When(status="resolved", then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+
+
+def nearest_due() -> Least:
+    """The nearest due time: the response due time while unanswered (or answered late: a breach),
+    the resolution due time, the date agreed with the client. Past due times sort first."""
+    response = Case(
+        When(
+            Q(first_response_at__isnull=True) | Q(first_response_at__gt=F("response_due_at")),
+            then=F("response_due_at"),
+        ),
+        output_field=DateTimeField(),
+    )
+    return Least(response, F("resolution_due_at"), F("due_at"), output_field=DateTimeField())
 
 
 def staff_only(ticket: Ticket, user) -> bool:
@@ -259,6 +289,7 @@ class Ticket(ConcurrentTransitionMixin, OrgOwnedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = "service request"
         indexes = [
             models.Index(fields=["organization", "-created_at", "-id"], name="tkt_org_created"),
             models.Index(fields=["-created_at", "-id"], name="tkt_created"),
@@ -290,6 +321,11 @@ class Ticket(ConcurrentTransitionMixin, OrgOwnedModel):
                 F("id"),
                 F("priority"),
                 name="tkt_org_priority_rank",
+            ),
+            # The back office's queues in urgency order (all, and one person's or nobody's).
+            models.Index(queue_rank(), nearest_due(), F("id"), name="tkt_queue_urgency"),
+            models.Index(
+                F("assignee"), queue_rank(), nearest_due(), F("id"), name="tkt_assignee_urgency"
             ),
         ]
         constraints = [
@@ -425,6 +461,7 @@ class SlaBreach(models.Model):
 
     class Meta:
         ordering = ["-recorded_at"]
+        verbose_name = "SLA breach"
         constraints = [models.UniqueConstraint(fields=["ticket", "kind"], name="sla_breach_once")]
 
     def __str__(self) -> str:
