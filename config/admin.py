@@ -35,6 +35,43 @@ if TYPE_CHECKING:  # config imports no app: the user model is named by settings
     from accounts.models import User
 
 
+# Status → the colour of its label (unfold's label variants), for every lifecycle.
+STATUS_VARIANTS = {
+    "active": "success",
+    "approved": "success",
+    "in_progress": "primary",
+    "open": "info",
+    "requested": "info",
+    "pending": "info",
+    "provisioning": "info",
+    "maintenance": "warning",
+    "waiting": "warning",
+    "on_hold": "warning",
+    "on-hold": "warning",
+    "processing": "info",
+    "proposal": "info",
+    "draft": "default",
+    "refunded": "default",
+    "failed": "danger",
+    "terminated": "danger",
+    "suspended": "warning",
+    "delivered": "success",
+    "resolved": "success",
+    "completed": "success",
+    "closed": "default",
+    "expired": "danger",
+    "cancelled": "danger",
+    "decommissioned": "danger",
+    "revoked": "danger",
+    "inactive": "default",
+}
+
+
+def status_variant(status: str) -> str:
+    """The label colour of a status ("default" when it has none)."""
+    return STATUS_VARIANTS.get(status, "default")
+
+
 def change_link(app_label: str, model_name: str, pk: Any, text: Any) -> str:
     """A link to a row's admin change page, or plain text when its model has no admin."""
     try:

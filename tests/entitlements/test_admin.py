@@ -84,9 +84,13 @@ def test_change_page_shows_buttons_history_and_linked_records(staff_admin, entit
     content = response.content.decode()
     labels = [t["label"] for t in response.context["entitlement_transitions"]]
     assert labels == ["Suspend", "Expire", "Cancel"]
+    # Buttons of the page's own form (typed edits are saved first), each opening its page.
     for name in ("suspend", "expire", "cancel"):
-        assert transition_url(entitlement, name) in content
-    assert transition_url(entitlement, "renew") not in content
+        assert f'name="transition" value="{name}"' in content
+    assert 'value="renew"' not in content
+    assert [t["url"] for t in response.context["entitlement_transitions"]] == [
+        transition_url(entitlement, name) for name in ("suspend", "expire", "cancel")
+    ]
     for text in ("LIC-SHOWN", "Contract shown", "ORDER-SHOWN", "History"):
         assert text in content
     assert 'name="status"' not in content  # status is never a form field

@@ -85,7 +85,12 @@ def test_refused_button_changes_nothing(staff_admin, environment):
 
 
 def test_transition_view_is_post_only_and_staff_only(staff_admin, environment, member):
-    assert staff_admin.get(transition_url(environment)).status_code == 405
+    response = staff_admin.get(transition_url(environment))  # a GET is never an empty 405
+    assert response.status_code == 302
+    assert response["Location"] == reverse(
+        "admin:environments_environment_change", args=[environment.pk]
+    )
+    assert Environment.objects.get(pk=environment.pk).status == "active"
     client = Client()
     client.force_login(member)
     response = client.post(transition_url(environment), {"transition": "suspend"})
