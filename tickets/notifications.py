@@ -95,16 +95,18 @@ def _send(
 _AUTOMATIC = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "OOF, AutoReply"}
 
 
-def _render(name: str, subject: str, ticket: Ticket | None, **context: object) -> tuple[str, str]:
-    """The plain-text and HTML parts of templates/mail/<name>.{txt,html}."""
+def _render(
+    template: str, subject: str, ticket: Ticket | None, **context: object
+) -> tuple[str, str]:
+    """The plain-text and HTML parts of templates/mail/<template>.{txt,html}."""
     context = {"subject": subject, "ticket": ticket, **context}
     if ticket is not None:
         context["reply_line"] = (
             f"Answer above this line to add to {ticket.number}; keep the address we wrote from."
         )
     return (
-        render_to_string(f"mail/{name}.txt", context).strip() + "\n",
-        render_to_string(f"mail/{name}.html", context),
+        render_to_string(f"mail/{template}.txt", context).strip() + "\n",
+        render_to_string(f"mail/{template}.html", context),
     )
 
 
