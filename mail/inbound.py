@@ -30,6 +30,7 @@ from html.parser import HTMLParser
 import nh3
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django_fsm import TransitionNotAllowed
@@ -41,8 +42,9 @@ from config.errors import DomainError
 from entitlements.models import Entitlement, EntitlementClass
 from mail import addresses
 from mail.models import InboundMessage, Mailbox
-from tickets import actions, notifications
-from tickets.models import Reply, Ticket
+from tickets import actions, attachments, notifications
+from tickets.errors import AttachmentScanUnavailable
+from tickets.models import Ticket
 
 logger = logging.getLogger("mail.inbound")
 
@@ -302,11 +304,39 @@ def _body(mail: ParsedMail, *, forwards: bool = False) -> str:
     return text
 
 
-def _store_attachments(inbound: InboundMessage, ticket: Ticket, reply: Reply | None) -> None:
-    """Attachments through tickets.attachments (limits, storage) once that module exists.
+def _files(mail: ParsedMail) -> tuple[list[attachments.CheckedFile], list[str]]:
+    """The message's files that pass the upload limits (tickets.attachments), checked one by one,
+    and what was refused, named with the reason. A scanner that does not answer is temporary."""
+    checked: list[attachments.CheckedFile] = []
+    refused: list[str] = []
+    for filename, content_type, content in mail.attachments:
+        name = attachments.sanitize_filename(filename)
+        if len(checked) >= settings.ATTACHMENT_MAX_FILES:
+            refused.append(f"{name}: over {settings.ATTACHMENT_MAX_FILES} files a message")
+            continue
+        try:
+            (file,) = attachments.check_files(
+                [SimpleUploadedFile(name, content, content_type=content_type)]
+            )
+        except AttachmentScanUnavailable as exc:
+            raise TemporaryFailure(str(exc)) from exc
+        except DomainError as exc:
+            refused.append(str(exc.detail))
+            continue
+        checked.append(file)
+    return checked, refused
 
-    TODO(issue 14, attachments): store each file with the upload limits and name refused ones
-    in an internal note; until then the raw message (kept for staff) holds them."""
+
+def _note_refused(ticket: Ticket, refused: list[str]) -> None:
+    """An internal note naming each refused file: nothing is dropped silently."""
+    if refused:
+        lines = "\n".join(f"- {line}" for line in refused)
+        actions.ticket_reply(
+            ticket=ticket,
+            author=None,
+            message=f"Files of this e-mail were not stored:\n{lines}",
+            internal=True,
+        )
 
 
 def _reply(mail: ParsedMail, inbound: InboundMessage, target: addresses.ReplyTarget) -> None:
@@ -338,11 +368,12 @@ def _reply(mail: ParsedMail, inbound: InboundMessage, target: addresses.ReplyTar
                 ticket=ticket, name="reopen", actor=user, reason="The client answered by e-mail."
             )
             inbound.outcome = Outcome.REOPENED
-        reply = actions.ticket_reply(ticket=ticket, author=user, message=text)
+        files, refused = _files(mail)
+        reply = actions.ticket_reply(ticket=ticket, author=user, message=text, files=files)
+        _note_refused(ticket, refused)
         inbound.reply = reply
         if inbound.outcome != Outcome.REOPENED:
             inbound.outcome = Outcome.REPLY
-        _store_attachments(inbound, ticket, reply)
 
 
 def _follow_up(
@@ -360,9 +391,10 @@ def _follow_up(
             service=old.service,
             requester=old.requester if staff else None,
             org=old.organization,
+            files=(files := _files(mail))[0],
         )
+        _note_refused(ticket, files[1])
         inbound.ticket, inbound.outcome = ticket, Outcome.FOLLOW_UP
-        _store_attachments(inbound, ticket, None)
 
 
 def _open(mail: ParsedMail, inbound: InboundMessage) -> None:
@@ -403,9 +435,10 @@ def _open(mail: ParsedMail, inbound: InboundMessage) -> None:
             title=_title(mail.subject, "Request by e-mail"),
             description=text,
             entitlement=entitlements[0],
+            files=(files := _files(mail))[0],
         )
+        _note_refused(ticket, files[1])
         inbound.ticket, inbound.outcome = ticket, Outcome.CREATED
-        _store_attachments(inbound, ticket, None)
 
 
 def _decide(mail: ParsedMail, inbound: InboundMessage, envelope_to: list[str]) -> None:
@@ -478,6 +511,8 @@ def handle(
     except Exception as exc:  # the database is away, or a bug: keep the message, retry later
         logger.exception("Inbound mail: temporary failure, to be retried")
         raise TemporaryFailure(str(exc)) from exc
+    finally:  # files written in a transaction that rolled back are deleted again
+        attachments.sweep_rolled_back_files()
 
 
 def _handle(raw: bytes, *, door: str, mailbox: Mailbox | None, envelope_to: list[str]) -> Result:

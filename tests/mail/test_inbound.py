@@ -351,3 +351,99 @@ def test_malformed_mail_never_crashes(raw, member, env_entitlement):
 
     assert result.outcome in (Outcome.IGNORED, Outcome.ASKED, Outcome.CREATED)
     assert not Reply.objects.exists()
+
+
+# --- attachments --------------------------------------------------------------------------------
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\xdac\xfc\xcf\xc0P\x0f\x00\x04\x85\x01\x80\x84\xa9\x8c"
+    b"!\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def with_files(sender: str, to: str, files: list[tuple[str, str, bytes]]) -> bytes:
+    """A message with attachments, as a mail client builds it."""
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, to, "Screenshot"
+    msg["Message-ID"] = f"<files-{len(files)}-{abs(hash(tuple(f[0] for f in files)))}@client>"
+    msg.set_content("See the attached screenshot.")
+    for filename, content_type, content in files:
+        maintype, subtype = content_type.split("/")
+        msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()
+
+
+def test_attachments_are_stored_with_the_reply(ticket, member, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    raw = with_files(
+        member.email,
+        reply_address(ticket.pk, ticket.number),
+        [("erro tela.png", "image/png", PNG), ("server.log", "text/plain", b"line 1\nline 2\n")],
+    )
+
+    assert ingest(raw).outcome == Outcome.REPLY
+
+    reply = only_reply(ticket)
+    files = {a.filename: a for a in reply.attachments.all()}
+    assert set(files) == {"erro tela.png", "server.log"}
+    assert files["erro tela.png"].content_type == "image/png"
+    assert files["erro tela.png"].file.read() == PNG
+    assert files["erro tela.png"].uploaded_by == member
+    assert not files["server.log"].internal
+
+
+def test_refused_attachments_are_named_in_an_internal_note(ticket, member, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    settings.ATTACHMENT_MAX_FILE_BYTES = 1000
+    raw = with_files(
+        member.email,
+        reply_address(ticket.pk, ticket.number),
+        [
+            ("ok.png", "image/png", PNG),
+            ("setup.exe", "application/octet-stream", b"MZ\x90\x00" + b"\x00" * 200),
+            ("photo.png", "image/png", PNG + b"\x00" * 2000),
+        ],
+    )
+
+    assert ingest(raw).outcome == Outcome.REPLY
+
+    public = Reply.objects.get(ticket=ticket, internal=False)
+    assert [a.filename for a in public.attachments.all()] == ["ok.png"]
+    note = Reply.objects.get(ticket=ticket, internal=True)
+    assert "setup.exe" in note.message
+    assert "photo.png" in note.message
+    assert note.author is None
+    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1  # ok.png only
+
+
+def test_a_refused_sender_leaves_no_file_behind(ticket, other_org, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    stranger = MembershipFactory(organization=other_org).user
+    raw = with_files(
+        stranger.email, reply_address(ticket.pk, ticket.number), [("a.png", "image/png", PNG)]
+    )
+
+    assert ingest(raw).outcome == Outcome.IGNORED
+
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
