@@ -49,6 +49,7 @@ urlpatterns = [
         views.request_action,
         name="request_action",
     ),
+    path("attachments/<id:pk>/", views.attachment_download, name="attachment_download"),
     path("organization/", views.organization, name="organization"),
     path("organization/invite/", views.invite, name="invite"),
     path(

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_fsm import can_proceed, has_transition_perm
 from django_htmx.http import HttpResponseClientRedirect
 from rest_framework.exceptions import Throttled
@@ -43,8 +43,15 @@ from services.models import Service, ServiceStatusChange
 from services.queries import access_service_by_id
 from tickets import actions as ticket_actions
 from tickets.api.filters import TicketFilter
+from tickets.attachments import download_response
 from tickets.models import Ticket, TicketStatusChange
-from tickets.queries import access_ticket_by_id, ticket_total, visible_replies
+from tickets.queries import (
+    access_attachment_by_id,
+    access_ticket_by_id,
+    attachments_for,
+    ticket_total,
+    visible_replies,
+)
 from tickets.sla import sla_status
 
 PER_PAGE = 20
@@ -349,9 +356,15 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         for name in CLIENT_MOVES
         if can_proceed(getattr(ticket, name)) and has_transition_perm(getattr(ticket, name), user)
     ]
+    # Never an internal note or an internal file, even for staff looking at the portal.
+    replies = list(visible_replies(ticket, None))
+    files = list(attachments_for(ticket, include_internal=False))
+    for reply in replies:
+        reply.files = [f for f in files if f.reply_id == reply.pk]
     context = {
         "ticket": ticket,
-        "replies": list(visible_replies(ticket, None)),  # never an internal note, even for staff
+        "replies": replies,
+        "description_files": [f for f in files if f.reply_id is None],
         "history": list(
             TicketStatusChange.objects.filter(subject=ticket)
             .select_related("changed_by")
@@ -397,7 +410,10 @@ def _run_request_action(request: HttpRequest, ticket: Ticket, name: str) -> tupl
         if not form.is_valid():
             return _("Write a message first."), form
         ticket_actions.ticket_reply(
-            ticket=ticket, author=user, message=form.cleaned_data["message"]
+            ticket=ticket,
+            author=user,
+            message=form.cleaned_data["message"],
+            files=request.FILES.getlist("files"),
         )
         return "", form
     if name == "rate":
@@ -415,6 +431,13 @@ def _run_request_action(request: HttpRequest, ticket: Ticket, name: str) -> tupl
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     ticket_actions.ticket_transition(ticket=ticket, name=name, actor=user, reason=reason)
     return "", form
+
+
+@require_safe
+@portal_page()
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """A file of the organization's requests; an internal one does not exist here (404)."""
+    return download_response(access_attachment_by_id(_org(request), pk, staff=False))
 
 
 @require_POST
@@ -484,6 +507,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     title=data["title"],
                     description=data["description"],
                     priority=data["priority"],
+                    files=request.FILES.getlist("files"),
                 )
             except DomainError as exc:
                 problem, status = refusal(exc), exc.status_code
