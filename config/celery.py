@@ -32,5 +32,7 @@ app.conf.beat_schedule = {
     "idempotency-purge": {"task": "accounts.tasks.purge_idempotency_keys", "schedule": 3600.0},
     # Mail whose task never ran (the broker was down when its transaction committed).
     "requeue-unsent-mail": {"task": "ops.tasks.requeue_unsent_mail", "schedule": 600.0},
-    # E-MAIL FETCHING (issue 14): the mail app adds {"task": "mail.tasks.fetch_email", ...} here.
+    # E-mail fetching (issue 14): poll the IMAP mailboxes staff configure; idempotent, so a run
+    # that overlaps the previous one handles nothing twice.
+    "fetch-email": {"task": "mail.tasks.fetch_email", "schedule": 60.0},
 }

@@ -272,3 +272,19 @@ def test_fetch_email_reports_a_wrong_password(imap, mailbox):
 
     mailbox.refresh_from_db()
     assert mailbox.last_error.startswith("cannot connect")
+
+
+def test_the_scheduler_fetches_email(imap, mailbox, ticket, member):
+    from config.celery import app
+    from mail.tasks import fetch_email
+
+    imap.append(
+        mailbox.username,
+        PASSWORD,
+        message(sender=member.email, to=reply_address(ticket.pk, ticket.number)),
+    )
+    entry = next(e for e in app.conf.beat_schedule.values() if e["task"] == fetch_email.name)
+
+    assert entry["schedule"] <= 300
+    assert fetch_email.apply().get() == 1
+    assert Reply.objects.filter(ticket=ticket).count() == 1
