@@ -23,11 +23,13 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from unfold.decorators import display
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from accounts import actions
 from accounts.models import Membership, Organization, User
 from accounts.throttles import sign_in_wait
-from config.admin import ActionAdminMixin, ActionModelForm
+from config.admin import ActionAdminMixin, ActionModelForm, ModelAdmin, TabularInline
 from config.errors import DomainError, Invalid
 
 Role = Membership.Role
@@ -126,7 +128,7 @@ def save_memberships(actor: User, formset) -> None:
     ]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TabularInline):
     """The members of an organization, on the organization's page."""
 
     model = Membership
@@ -153,7 +155,10 @@ class MembershipInlinesMixin(ActionAdminMixin):
 
 
 @admin.register(User)
-class UserAdmin(MembershipInlinesMixin, BaseUserAdmin):
+class UserAdmin(MembershipInlinesMixin, BaseUserAdmin, ModelAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
     ordering = ["email"]
     list_display = ["email", "name", "is_staff", "is_active", "date_joined", "last_login"]
     list_filter = ["is_staff", "is_active", "is_superuser"]
@@ -171,16 +176,33 @@ class UserAdmin(MembershipInlinesMixin, BaseUserAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(MembershipInlinesMixin, admin.ModelAdmin):
-    list_display = ["name", "slug", "cnpj", "company", "type", "country", "status", "created_at"]
+class OrganizationAdmin(MembershipInlinesMixin, ModelAdmin):
+    list_display = [
+        "name",
+        "slug",
+        "tax_id",
+        "company",
+        "type",
+        "country",
+        "status_label",
+        "created_at",
+    ]
     list_filter = ["company", "type", "status", "country"]
     search_fields = ["name", "legal_name", "slug", "cnpj", "email"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
+    @display(description="CNPJ", ordering="cnpj")
+    def tax_id(self, obj: Organization) -> str:
+        return obj.cnpj or "—"
+
+    @display(description="status", ordering="status", label={"active": "success"})
+    def status_label(self, obj: Organization) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
 
 @admin.register(Membership)
-class MembershipAdmin(ActionAdminMixin, admin.ModelAdmin):
+class MembershipAdmin(ActionAdminMixin, ModelAdmin):
     list_display = ["user", "organization", "role", "is_active", "created_at"]
     list_filter = ["role", "is_active", "organization__company"]
     search_fields = ["user__email", "user__name", "organization__name"]

@@ -11,6 +11,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
+from unfold.admin import ModelAdmin
+from unfold.decorators import display
 
 from audit.models import AuditEntry
 
@@ -19,15 +21,15 @@ GONE = (AuditEntry.Action.DELETE, AuditEntry.Action.MEMBER_REMOVE)
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "organization", "subject", "action", "actor", "internal"]
+class AuditEntryAdmin(ModelAdmin):
+    list_display = ["created_at", "organization", "subject", "action", "actor", "visibility"]
     list_filter = [
         "action",
         "internal",
         ("content_type", admin.RelatedOnlyFieldListFilter),
         ("organization", admin.RelatedOnlyFieldListFilter),
     ]
-    search_fields = ["object_label"]
+    search_fields = ["object_label", "organization__name", "actor__email"]
     list_select_related = ["organization", "content_type", "actor"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
@@ -64,6 +66,14 @@ class AuditEntryAdmin(admin.ModelAdmin):
         except NoReverseMatch:  # a model without an admin page
             return label
         return format_html('<a href="{}">{}</a>', url, label)
+
+    @display(
+        description="seen by",
+        ordering="internal",
+        label={"staff": "warning", "client": "info"},
+    )
+    def visibility(self, entry: AuditEntry) -> tuple[str, str]:
+        return ("staff", "Staff only") if entry.internal else ("client", "Client too")
 
     @admin.display(description="changes (old → new)")
     def field_changes(self, entry: AuditEntry) -> str:

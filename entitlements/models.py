@@ -91,10 +91,12 @@ class Entitlement(LifecycleModel):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.CharField(max_length=200, blank=True)
     cancellation_notes = models.TextField(blank=True)
-    quote_id = models.PositiveBigIntegerField(null=True, blank=True)
+    quote_id = models.PositiveBigIntegerField("quote ID", null=True, blank=True)
     auto_created = models.BooleanField(default=False)
     metadata = models.JSONField(default=dict, blank=True)
-    sla_tier = models.CharField(max_length=20, choices=SlaTier.choices, default=SlaTier.BASIC)
+    sla_tier = models.CharField(
+        "SLA tier", max_length=20, choices=SlaTier.choices, default=SlaTier.BASIC
+    )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )

@@ -2,11 +2,13 @@
 
 Adding goes through `environment_create` and editing through `environment_update`, so the admin
 follows the API's rules; the status only moves through the transition buttons and bulk actions.
+Decommission ends the lifecycle (a final status): it is confirmed on its own page first.
 """
 
 from django import forms
 from django.contrib import admin
 from django.db import models
+from unfold.decorators import display
 
 from config.admin import ActionModelForm
 from config.admin_transitions import transitions_from
@@ -72,16 +74,17 @@ class EnvironmentChangeForm(ActionModelForm):
 
 @admin.register(Environment)
 class EnvironmentAdmin(UnderEntitlementAdmin):
-    transitions = transitions_from(actions.TRANSITIONS)
+    transitions = transitions_from(actions.TRANSITIONS, terminal=("decommission",))
     final_statuses = (Environment.Status.DECOMMISSIONED,)  # decommission, never delete
+    requests_field = "environment"
     list_display = [
         "name",
         "organization",
         "entitlement_link",
         "platform",
         "environment_type",
-        "status",
-        "health",
+        "status_label",
+        "health_label",
         "url",
         "created_at",
     ]
@@ -122,6 +125,7 @@ class EnvironmentAdmin(UnderEntitlementAdmin):
                 },
             ),
             ("Operations", {"fields": DETAIL_FIELDS[4:]}),
+            ("Service requests", {"fields": ["requests"]}),
             ("Dates", {"fields": ["created_at", "updated_at"]}),
         ]
 
@@ -133,6 +137,15 @@ class EnvironmentAdmin(UnderEntitlementAdmin):
             "organization",
             "status",
             "suspended_manually",
+            "requests",
             "created_at",
             "updated_at",
         ]
+
+    @display(
+        description="health",
+        ordering="health",
+        label={"healthy": "success", "degraded": "warning", "down": "danger"},
+    )
+    def health_label(self, obj: Environment) -> tuple[str, str]:
+        return obj.health, obj.get_health_display()

@@ -43,7 +43,7 @@ class Environment(EntitlementRecord):
     environment_type = models.CharField(
         max_length=20, choices=Type.choices, default=Type.PRODUCTION
     )
-    url = models.URLField(blank=True)
+    url = models.URLField("URL", blank=True)
     entitlement = models.OneToOneField(
         Entitlement, on_delete=models.PROTECT, related_name="environment"
     )
@@ -51,7 +51,7 @@ class Environment(EntitlementRecord):
         Organization, on_delete=models.PROTECT, related_name="environments"
     )
     platform_version = models.CharField(max_length=40, blank=True)
-    admin_url = models.URLField(blank=True)
+    admin_url = models.URLField("admin URL", blank=True)
     hosting_provider = models.CharField(max_length=80, blank=True)
     region = models.CharField(max_length=60, blank=True)
     backup_schedule = models.CharField(max_length=60, blank=True, help_text="e.g. daily 03:00 UTC")

@@ -60,14 +60,15 @@ class ServiceAddForm(ServiceForm):
 
 @admin.register(Service)
 class ServiceAdmin(UnderEntitlementAdmin):
-    transitions = transitions_from(actions.TRANSITIONS)
+    transitions = transitions_from(actions.TRANSITIONS, terminal=("close", "cancel"))
     final_statuses = actions.TERMINAL  # closed or cancelled, never deleted
+    requests_field = "service"
     list_display = [
         "name",
         "organization",
         "entitlement_link",
         "lifecycle",
-        "status",
+        "status_label",
         "priority",
         "category",
         "assigned_staff",
@@ -85,10 +86,18 @@ class ServiceAdmin(UnderEntitlementAdmin):
             return [(None, {"fields": ["entitlement", *DETAIL_FIELDS]})]
         return [
             (None, {"fields": ["entitlement_link", "organization", "status", *DETAIL_FIELDS]}),
+            ("Service requests", {"fields": ["requests"]}),
             ("Dates", {"fields": ["created_at", "updated_at"]}),
         ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["entitlement_link", "organization", "status", "created_at", "updated_at"]
+        return [
+            "entitlement_link",
+            "organization",
+            "status",
+            "requests",
+            "created_at",
+            "updated_at",
+        ]
