@@ -189,6 +189,7 @@ API_THROTTLE_AUTH = env.str("API_THROTTLE_AUTH", default="5/min")
 # `make run`'s demo logins work. Whoever has enrolled gives a code at every door (admin and API).
 STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="MIDDAG service desk")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # superusers may delete a device, never read its secret
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 # Attachments (issue 14, tickets.attachments). Files live in STORAGES["attachments"]: a private
@@ -254,7 +255,9 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
 # "" streams through the app; "x-accel-redirect" (nginx, under ATTACHMENT_SENDFILE_PREFIX, an
 # `internal` location aliased to ATTACHMENT_ROOT) or "x-sendfile" (Apache, the file's path).
 ATTACHMENT_SENDFILE = env.str("ATTACHMENT_SENDFILE", default="")
-ATTACHMENT_SENDFILE_PREFIX = env.str("ATTACHMENT_SENDFILE_PREFIX", default="/protected-attachments/")
+ATTACHMENT_SENDFILE_PREFIX = env.str(
+    "ATTACHMENT_SENDFILE_PREFIX", default="/protected-attachments/"
+)
 CLAMAV_SOCKET = env.str("CLAMAV_SOCKET", default="")  # a clamd unix socket: scan every file
 CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=30.0)
 # Multipart bodies: file parts do not count towards DATA_UPLOAD_MAX_MEMORY_SIZE (form fields do);
@@ -440,6 +443,8 @@ LOGGING = {
 # alternative (amqp://user:pass@host:5672//). No broker: tasks run in process, after the commit.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    CELERY_BROKER_URL = "memory://"  # never used for a message; quiets the producer it opens
 CELERY_TASK_EAGER_PROPAGATES = False  # in process too, a failing mail never fails the request
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="desk")
 CELERY_TASK_ACKS_LATE = True  # a message is acknowledged when its task is done, not when taken

@@ -94,6 +94,19 @@ class LoginInput(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True)
     organization_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text=(
+            "Only for accounts with two-factor authentication (staff who enrolled in the admin): "
+            "the 6-digit code of their authenticator app, or one unused recovery code. Without "
+            "it such an account gets a 401 with `errors.reason` `MIDDAG-ACC-OTP_REQUIRED`; a "
+            "wrong one a 401 with `MIDDAG-ACC-OTP_INVALID` (counted by the login's throttle). "
+            "Ignored for other accounts."
+        ),
+    )
 
 
 class LoginOrganizationSerializer(serializers.Serializer):

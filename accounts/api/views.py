@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import actions, tenancy
+from accounts import actions, mfa, tenancy
 from accounts.api import serializers as s
 from accounts.idempotency import IdempotentMixin
 from accounts.models import Invitation, Membership, Organization, User
@@ -52,7 +52,17 @@ class RegisterView(CredentialsView):
 
 
 class LoginView(CredentialsView):
-    @extend_schema(request=s.LoginInput, responses={200: s.LoginSerializer}, tags=["auth"])
+    @extend_schema(
+        request=s.LoginInput,
+        responses={200: s.LoginSerializer},
+        tags=["auth"],
+        description=(
+            "Wrong credentials: 401, the same answer for an unknown e-mail and a wrong password. "
+            "An account with two-factor authentication also needs `otp` (a 401 with "
+            "`errors.reason` `MIDDAG-ACC-OTP_REQUIRED` without it, `MIDDAG-ACC-OTP_INVALID` "
+            "with a wrong one). Throttled per address and per e-mail (429 with Retry-After)."
+        ),
+    )
     def post(self, request: Request) -> Response:
         inp = s.LoginInput(data=request.data)
         inp.is_valid(raise_exception=True)
@@ -61,6 +71,12 @@ class LoginView(CredentialsView):
         user = authenticate(request, username=data["email"].strip(), password=data["password"])
         if user is None:
             raise TokenRejected("Invalid email or password.")
+        try:
+            mfa.require_second_factor(user=user, code=data.get("otp"))
+        except mfa.SecondFactorInvalid:
+            # Keep django-otp's failure count: this 401 has nothing else to roll back.
+            self.in_transaction = False
+            raise
         org = None
         if data.get("organization_id"):
             org = Organization.objects.filter(pk=data["organization_id"]).first()

@@ -232,3 +232,18 @@ def test_is_enrolled_counts_only_a_confirmed_authenticator(db):
     mfa.recovery_codes_regenerate(user=staff)
     assert not mfa.is_enrolled(staff)
     assert mfa.is_enrolled(enrol(staff).user)
+
+
+def test_superusers_reset_a_device_without_reading_its_secret(db, staff_admin):
+    """A lost phone: a superuser deletes the device; no admin page shows its key or QR code."""
+    enrolled = enrol()
+    device = TOTPDevice.objects.get(user=enrolled.user)
+    change = staff_admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert change.status_code == 200
+    assert enrolled.key.encode() not in change.content
+    assert staff_admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/").status_code == 403
+    static = StaticDevice.objects.get(user=enrolled.user)
+    page = staff_admin.get(f"/admin/otp_static/staticdevice/{static.pk}/change/")
+    assert not any(c.encode() in page.content for c in enrolled.recovery_codes)
+    staff_admin.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert not mfa.is_enrolled(enrolled.user)
