@@ -181,6 +181,10 @@ INBOUND_EMAIL_ADDRESS = env.str("INBOUND_EMAIL_ADDRESS", default="") or DEFAULT_
 MAIL_REPLY_LOCAL_PART = env.str("MAIL_REPLY_LOCAL_PART", default="")  # "" = the main address's
 MAIL_INBOUND_MAX_BYTES = env.int("MAIL_INBOUND_MAX_BYTES", default=40 * 1024 * 1024)
 MAIL_INBOUND_RATE = env.str("MAIL_INBOUND_RATE", default="20/h")  # per sender: stops mail loops
+# The Mailgun inbound webhook (/mail/inbound/mailgun/) exists only with both: basic auth
+# "user:password" and Mailgun's signing key.
+MAIL_WEBHOOK_SECRET = env.str("MAIL_WEBHOOK_SECRET", default="")
+MAILGUN_WEBHOOK_SIGNING_KEY = env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default="")
 TICKET_AUTO_CLOSE_DAYS = env.int("TICKET_AUTO_CLOSE_DAYS", default=7)
 
 API_THROTTLE_AUTH = env.str("API_THROTTLE_AUTH", default="5/min")

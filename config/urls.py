@@ -52,6 +52,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("ops.urls")),  # /health/live, /health/ready, /metrics (issue 16)
     path("portal/", include("portal.urls")),
+    path("mail/", include("mail.urls")),  # inbound mail webhooks (issue 14)
     # Unknown API routes answer JSON even with DEBUG=1 (handler404 only applies when DEBUG=0).
     # csrf_exempt: a POST to an unknown API route is a JSON 404, not Django's HTML CSRF page.
     re_path(r"^(?:wp-json|api)/", csrf_exempt(not_found_view)),
