@@ -5,17 +5,23 @@ names. The second step's codes count in the same buckets."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import uuid
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from tests.accounts.mfa_helpers import code, enrol
 from tests.conftest import API
 from tests.factories import PASSWORD, StaffFactory, UserFactory
+from tests.helpers import run_python
 
 ADMIN_LOGIN = "/admin/login/"
 WRONG = "not-the-password"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 @pytest.fixture(autouse=True)
@@ -102,3 +108,59 @@ def test_wrong_codes_after_the_password_count_like_wrong_passwords(db, settings)
         content_type="application/json",
     )
     assert api.status_code == 429
+
+
+# --- several workers agree: the counts live in the shared cache (Redis) ----------------------
+
+_ADMIN_ATTEMPTS = """
+import json, sys
+import django
+django.setup()
+from django.test import Client
+
+door, ip, email, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+client = Client(REMOTE_ADDR=ip)
+out = []
+for _ in range(count):
+    if door == "admin":
+        r = client.post("/admin/login/", {"username": email, "password": "wrong-password"})
+        out.append("throttled" if b"Too many sign-in attempts" in r.content else r.status_code)
+    else:
+        body = {"email": email, "password": "wrong-password"}
+        out.append(client.post(door, body, content_type="application/json").status_code)
+print(json.dumps(out))
+"""
+
+
+def _worker(door: str, ip: str, email: str, count: int) -> list:
+    """Another process, as another gunicorn worker would be, sharing only Redis and the database."""
+    params = connection.settings_dict
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "1",
+        "CACHE_URL": REDIS_URL,
+        "API_THROTTLE_AUTH": "5/min",
+        "DATABASE_URL": (
+            f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:"
+            f"{params['PORT'] or 5432}/{params['NAME']}"
+        ),
+    }
+    result = run_python("-c", _ADMIN_ATTEMPTS, door, ip, email, str(count), env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_admin_limits_are_shared_between_processes_and_with_the_api():
+    ip, email = (
+        f"10.77.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}",
+        f"{uuid.uuid4().hex}@x.example",
+    )
+    assert _worker("admin", ip, email, 5) == [200] * 5
+    # Another process, the same address: refused; and at the API too.
+    assert _worker("admin", ip, f"{uuid.uuid4().hex}@x.example", 1) == ["throttled"]
+    assert _worker(f"{API}/auth/login", ip, f"{uuid.uuid4().hex}@x.example", 1) == [429]
+    # Another process, another address, the same account: refused.
+    assert _worker("admin", "10.78.0.1", email, 1) == ["throttled"]
