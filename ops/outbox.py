@@ -38,7 +38,9 @@ def enqueue(name: str, object_id: int) -> Delivery:
 def queue(delivery: Delivery) -> None:
     """Queue the delivery's task; a broker outage is logged, the requeue sweep tries again."""
     try:
-        app.signature(NOTIFY_TASK, args=(delivery.name, delivery.object_id, delivery.pk)).delay()
+        app.signature(
+            NOTIFY_TASK, args=(delivery.name, delivery.object_id, delivery.pk)
+        ).apply_async(headers={"request_id": delivery.request_id} if delivery.request_id else None)
     except Exception:  # the change is committed; the row waits for requeue_unsent()
         logger.exception("could not queue %s; requeue_unsent_mail will", delivery)
 

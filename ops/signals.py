@@ -28,7 +28,13 @@ def _carry_request_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
 
 @signals.task_prerun.connect
 def _task_started(task_id: str = "", task: Any = None, **_: Any) -> None:
-    rid = getattr(task.request, "request_id", None) or context.request_id() or task_id
+    # A worker sees the message's headers as attributes, an in-process run in `headers`.
+    rid = (
+        getattr(task.request, "request_id", None)
+        or (getattr(task.request, "headers", None) or {}).get("request_id")
+        or context.request_id()
+        or task_id
+    )
     token = context.enter(request_id=rid, task=task.name, task_id=task_id)
     _running[task_id] = (token, time.perf_counter())
     logger.info("task %s started", task.name, extra={"retries": task.request.retries})

@@ -223,6 +223,8 @@ class TcpProxy:
 
     def stop(self) -> None:
         if self.listener is not None:
+            with contextlib.suppress(OSError):  # wakes the thread blocked in accept()
+                self.listener.shutdown(socket.SHUT_RDWR)
             self.listener.close()
             self.listener = None
         with self.lock:
