@@ -18,6 +18,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import QuerySet
 from drf_spectacular.generators import SchemaGenerator
@@ -27,7 +28,7 @@ from accounts.models import Invitation
 from config.conditional import current_etag
 from tests.conftest import API
 from tickets import actions as ticket_actions
-from tickets.models import Ticket, TicketStatusChange
+from tickets.models import Attachment, Ticket, TicketStatusChange
 
 PREFIXES = (f"{API}/", "/api/v1/")
 # Besides the project's own apps, the third-party ones the API writes to (SR numbers, logout).
@@ -81,6 +82,19 @@ def _invitation(world, caller: str) -> Invitation:
     )[0]
 
 
+def _attachment(world) -> Attachment:
+    """A file on the world's ticket (made once, before the snapshot)."""
+    if "attachment" not in world.objects:
+        reply = ticket_actions.ticket_reply(
+            ticket=world.ticket,
+            author=world.member,
+            message="Log attached",
+            files=[SimpleUploadedFile("server.log", b"A log line\n")],
+        )
+        world.objects["attachment"] = reply.attachments.get()
+    return world.objects["attachment"]
+
+
 def _objects(world, caller: str) -> dict[str, object]:
     """Path parameter (or resource segment for `{id}`) → a real object of the caller's org."""
     return {
@@ -88,6 +102,7 @@ def _objects(world, caller: str) -> dict[str, object]:
         "environments": world.environment,
         "services": world.service,
         "tickets": world.ticket,
+        "attachments": _attachment(world),
         "organizations": world.org,
         "environment_pk": world.environment,
         "service_pk": world.service,
