@@ -39,10 +39,12 @@ def subprocess_env(database_url: str | None = None) -> dict[str, str]:
     }
 
 
-def run_ingest(raw: bytes, database_url: str | None = None) -> subprocess.CompletedProcess:
+def run_ingest(
+    raw: bytes, database_url: str | None = None, *args: str
+) -> subprocess.CompletedProcess:
     """`manage.py ingest_email` as an MTA runs it: the message on stdin, the exit status back."""
-    return subprocess.run(
-        [sys.executable, "manage.py", "ingest_email"],
+    return subprocess.run(  # noqa: S603 (our own command, fixed arguments)
+        [sys.executable, "manage.py", "ingest_email", *args],
         input=raw,
         capture_output=True,
         cwd=ROOT,
@@ -62,6 +64,16 @@ def test_ingest_email_pipe_handles_and_exits_0(transactional_db, ticket, member)
     assert (first.returncode, again.returncode) == (0, 0), first.stderr
     assert first.stdout.decode().strip() == "reply"
     assert Reply.objects.filter(ticket=ticket, author=member).count() == 1
+
+
+@pytest.mark.postgres
+def test_ingest_email_takes_the_envelope_recipient(transactional_db, ticket, member):
+    raw = message(sender=member.email, to="it@acme.example", body="Bcc'd")
+
+    result = run_ingest(raw, None, "--recipient", reply_address(ticket.pk, ticket.number))
+
+    assert result.returncode == 0, result.stderr
+    assert Reply.objects.get(ticket=ticket).message == "Bcc'd"
 
 
 @pytest.mark.postgres

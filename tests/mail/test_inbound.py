@@ -447,3 +447,24 @@ def test_a_refused_sender_leaves_no_file_behind(ticket, other_org, settings, tmp
     assert ingest(raw).outcome == Outcome.IGNORED
 
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_a_deleted_request_s_address_is_stale(ticket, member):
+    address = reply_address(ticket.pk, ticket.number)
+    actions.ticket_delete(ticket=ticket, actor=StaffFactory())
+
+    result = ingest(message(sender=member.email, to=address))
+
+    assert (result.outcome, result.reason) == (Outcome.IGNORED, "forged or stale reply address")
+    assert not Reply.objects.exists()
+
+
+def test_the_envelope_recipient_counts_when_the_headers_do_not_name_it(ticket, member):
+    raw = message(sender=member.email, to="someone@acme.example", body="Bcc'd to the desk")
+
+    result = inbound.handle(
+        raw, door=inbound.Door.PIPE, envelope_to=[reply_address(ticket.pk, ticket.number)]
+    )
+
+    assert result.outcome == Outcome.REPLY
+    assert only_reply(ticket).message == "Bcc'd to the desk"
