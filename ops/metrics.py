@@ -17,6 +17,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 
+from amqp.exceptions import NotFound
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -89,6 +90,8 @@ def queue_length() -> int | None:
             conn.ensure_connection(max_retries=1, interval_start=0, timeout=3)
             queue = app.conf.task_default_queue
             return int(conn.default_channel.queue_declare(queue, passive=True).message_count)
+    except NotFound:  # RabbitMQ: no message was ever queued, so no queue yet
+        return 0
     except Exception:
         logger.warning("broker queue length unavailable", exc_info=True)
         return None
