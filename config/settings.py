@@ -14,6 +14,7 @@ from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from config.keys import dev_secret_key, load_jwt_keys
+from config.operations import celery_settings, init_sentry, logging_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -423,77 +424,11 @@ UNFOLD = {
     },
 }
 
-# --- Operations (issue 16): logs, Celery, Sentry, metrics, health -----------------------------
-# One JSON object per line in production (LOG_FORMAT=json, the default when DEBUG=0), readable
-# text in development; both carry the request id, user and organization and redact secrets.
+# --- Operations (issue 16): logs, Celery, Sentry, metrics, health (config/operations.py) -------
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {"()": "ops.logs.JsonFormatter"},
-        "text": {"()": "ops.logs.TextFormatter"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "json" if LOG_FORMAT == "json" else "text",
-        }
-    },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # Through the root handler only (Django's own console handler would print them twice).
-        "django": {"handlers": [], "level": "INFO", "propagate": True},
-        "django.db.backends": {"level": "WARNING"},
-    },
-}
-
-# Celery: Redis by default (CELERY_BROKER_URL=redis://127.0.0.1:6379/2), RabbitMQ the documented
-# alternative (amqp://user:pass@host:5672//). No broker: tasks run in process, after the commit.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-if CELERY_TASK_ALWAYS_EAGER:
-    CELERY_BROKER_URL = "memory://"  # never used for a message; quiets the producer it opens
-CELERY_TASK_EAGER_PROPAGATES = False  # in process too, a failing mail never fails the request
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="desk")
-CELERY_TASK_ACKS_LATE = True  # a message is acknowledged when its task is done, not when taken
-CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a task whose process died goes back to the queue
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a worker holds one message per process, not a batch
-CELERY_TASK_IGNORE_RESULT = True  # no result backend: tasks write what they do to the database
-CELERY_TASK_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TIMEZONE = "UTC"
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker logs through LOGGING (JSON in production)
-CELERY_WORKER_SEND_TASK_EVENTS = False
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE_FILENAME = env.str(
-    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
-)
-# Redis redelivers a message whose worker died after this many seconds; it must exceed the longest
-# task and retry countdown (retries back off to at most 600 s).
-_visibility = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": _visibility,
-    # Short timeouts (the tests' kill-the-worker case) want the sweep for lost messages as often.
-    "unacked_restore_interval": min(10, max(1, _visibility // 4)),
-    "unacked_restore_throttle": 1 if _visibility < 60 else 10,
-}
-
-# Errors (requests and tasks) go to Sentry when SENTRY_DSN is set; no personal data is sent.
-SENTRY_DSN = env.str("SENTRY_DSN", default="")
-if SENTRY_DSN:
-    import sentry_sdk
-    from sentry_sdk.integrations.celery import CeleryIntegration
-    from sentry_sdk.integrations.django import DjangoIntegration
-
-    sentry_sdk.init(
-        dsn=SENTRY_DSN,
-        integrations=[DjangoIntegration(), CeleryIntegration()],
-        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
-        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
-        send_default_pii=False,
-    )
-
+LOGGING = logging_settings(LOG_FORMAT, env.str("LOG_LEVEL", default="INFO"))
+globals().update(celery_settings(env, VAR_DIR))  # the CELERY_* settings
+SENTRY_DSN = init_sentry(env)
 # GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, the endpoint is off.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Business gauges computed at each scrape (ops.metrics): callables yielding metric families.

@@ -7,6 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config import error_pages
 from config.api import not_found_view
 from tickets.downloads import attachment_admin_download
 
@@ -56,7 +57,15 @@ urlpatterns = [
     # Unknown API routes answer JSON even with DEBUG=1 (handler404 only applies when DEBUG=0).
     # csrf_exempt: a POST to an unknown API route is a JSON 404, not Django's HTML CSRF page.
     re_path(r"^(?:wp-json|api)/", csrf_exempt(not_found_view)),
+    # `/`: staff to the back office, everyone else to the portal (config.error_pages).
+    path("", error_pages.home, name="home"),
+    # Keep last: any other address is the 404 page (HTML for browsers, JSON for API clients),
+    # also with DEBUG=1, which would otherwise list the URL patterns.
+    re_path(r"^(?P<rest>.*)$", csrf_exempt(error_pages.unknown_page)),
 ]
 
-handler404 = "config.api.not_found_view"
-handler500 = "config.api.server_error_view"
+# Browsers get friendly pages, API routes and API clients the JSON envelope (config.error_pages).
+handler400 = "config.error_pages.bad_request"
+handler403 = "config.error_pages.permission_denied"
+handler404 = "config.error_pages.page_not_found"
+handler500 = "config.error_pages.server_error"
