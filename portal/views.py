@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.core.paginator import Page, Paginator
@@ -371,6 +372,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
             .order_by("changed_at", "id")
         ),
         "sla": sla_status(ticket),
+        "poll_seconds": getattr(settings, "PORTAL_POLL_SECONDS", 20),
         "promise": sla_promise(ticket),
         "moves": moves,
         "can_reply": ticket.status not in ticket_actions.TERMINAL,
@@ -393,7 +395,10 @@ def _ticket(request: HttpRequest, pk: int) -> Ticket:
 
 @portal_page()
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The request; htmx polls its conversation, so a staff answer appears without a reload."""
     ticket = _ticket(request, pk)
+    if request.htmx and request.htmx.target == "conversation":
+        return show(request, "portal/requests/_conversation.html", _detail_context(request, ticket))
     return show(
         request,
         "portal/requests/detail.html",
