@@ -193,11 +193,16 @@ class TicketAdmin(TransitionAdminMixin, ModelAdmin):
     show_full_result_count = False
     paginator = CappedPaginator
     list_fullwidth = True
+    compressed_fields = False  # the workspace's side panel: labels above the fields
     fieldsets = [
         (
             gettext_lazy("Request"),
-            {"fields": ["title", "priority", "assignee", "category", "due_at", "description"]},
-        )
+            {"fields": ["title", "priority", "assignee", "category", "due_at"]},
+        ),
+        (
+            gettext_lazy("Edit the description"),
+            {"classes": ["collapse"], "fields": ["description"]},
+        ),
     ]
 
     class Media:
@@ -355,7 +360,7 @@ class TicketAdmin(TransitionAdminMixin, ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
-        context = dict(extra_context or {})
+        context = {"show_save_and_add_another": False, **(extra_context or {})}
         if obj is not None:
             context.update(self.lifecycle_context(request, obj))
             context.update(workspace_context(request, obj))
