@@ -1,8 +1,8 @@
-"""Polling the IMAP mailboxes staff configure: each unseen message handled once, then flagged.
+"""Polling the IMAP mailboxes staff configure: each new message handled once, then flagged.
 
 Idempotent: the message's row (inbound.handle, unique Message-ID) commits before the message is
-flagged \\Seen (or moved), so a crash between the two only means the next run finds it again,
-sees the Message-ID already handled and just flags it.
+flagged (\\Seen and the keyword $MiddagHandled) or moved, so a crash between the two only means the
+next run finds it again, sees the Message-ID already handled and just flags it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from mail.models import Mailbox
 
 logger = logging.getLogger("mail.fetching")
 TIMEOUT = 60
+HANDLED = "$MiddagHandled"  # the IMAP keyword set on handled mail
 
 
 @dataclass
@@ -48,9 +49,16 @@ def _quote(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _done(client: imaplib.IMAP4, mailbox: Mailbox, uid: bytes) -> None:
-    """Flag the handled message \\Seen, or move it to the processed folder."""
-    client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+def _keywords_allowed(client: imaplib.IMAP4) -> bool:
+    """Whether the folder takes keywords of our own (PERMANENTFLAGS lists \\*)."""
+    _, data = client.response("PERMANENTFLAGS")
+    return any(b"\\*" in (d or b"") for d in data or [])
+
+
+def _done(client: imaplib.IMAP4, mailbox: Mailbox, uid: bytes, keyword: bool) -> None:
+    """Flag the handled message (\\Seen, and our keyword where the server takes keywords), or
+    move it to the processed folder."""
+    client.uid("STORE", uid, "+FLAGS", f"(\\Seen {HANDLED})" if keyword else "(\\Seen)")
     if mailbox.processed_folder:
         status, _ = client.uid("COPY", uid, _quote(mailbox.processed_folder))
         if status == "OK":
@@ -74,7 +82,10 @@ def fetch_mailbox(mailbox: Mailbox, *, limit: int = 200, dry_run: bool = False) 
             report.error = f"no folder {mailbox.folder!r}"
             _note(mailbox, report.error)
             return report
-        _, data = client.uid("SEARCH", None, "UNSEEN")
+        # Our own keyword marks handled mail, so a message a person already read in a mail client
+        # is still handled; servers without keywords fall back to \\Seen.
+        keyword = _keywords_allowed(client)
+        _, data = client.uid("SEARCH", None, f"UNKEYWORD {HANDLED}" if keyword else "UNSEEN")
         for uid in (data[0] or b"").split()[:limit]:
             # BODY.PEEK: fetching leaves the message unseen until it is handled.
             status, parts = client.uid("FETCH", uid, "(BODY.PEEK[])")
@@ -89,7 +100,7 @@ def fetch_mailbox(mailbox: Mailbox, *, limit: int = 200, dry_run: bool = False) 
             except inbound.TemporaryFailure as exc:
                 report.error = f"temporary failure, left unseen: {exc}"
                 break  # the next run tries again; nothing was flagged
-            _done(client, mailbox, uid)
+            _done(client, mailbox, uid, keyword)
             report.handled.append(f"{uid.decode()}: {result.outcome} {result.reason}".strip())
         _note(mailbox, report.error)
         return report

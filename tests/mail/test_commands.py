@@ -188,7 +188,7 @@ def test_fetch_email_after_a_partial_run_handles_the_rest_once(imap, mailbox, ti
     inbound.handle(raws[0], door=inbound.Door.IMAP, mailbox=mailbox)
     client = imap.client(mailbox.username, PASSWORD)
     client.select("INBOX")
-    client.store("1", "+FLAGS", "(\\Seen)")
+    client.store("1", "+FLAGS", "(\\Seen $MiddagHandled)")
     client.logout()
     inbound.handle(raws[1], door=inbound.Door.IMAP, mailbox=mailbox)
 
@@ -231,6 +231,24 @@ def test_fetch_email_killed_mid_run_never_handles_a_message_twice(
     bodies = sorted(Reply.objects.filter(ticket=ticket).values_list("message", flat=True))
     assert bodies == [f"Message {n:02}" for n in range(count)]
     assert InboundMessage.objects.count() == count
+
+
+def test_fetch_email_handles_mail_a_person_already_read(imap, mailbox, ticket, member):
+    imap.append(
+        mailbox.username,
+        PASSWORD,
+        message(sender=member.email, to=reply_address(ticket.pk, ticket.number), body="Read"),
+    )
+    client = imap.client(mailbox.username, PASSWORD)
+    client.select("INBOX")
+    client.store("1", "+FLAGS", "(\\Seen)")  # someone opened the shared mailbox first
+    client.logout()
+
+    call_command("fetch_email")
+    call_command("fetch_email")
+
+    assert Reply.objects.get(ticket=ticket).message == "Read"
+    assert "$MiddagHandled" in imap.flags(mailbox.username, PASSWORD)[0]
 
 
 def test_fetch_email_moves_to_the_processed_folder(imap, mailbox, ticket, member):
