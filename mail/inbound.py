@@ -398,7 +398,8 @@ def _follow_up(
 
 
 def _open(mail: ParsedMail, inbound: InboundMessage) -> None:
-    """A new request from a member to the desk's address, against the only active ENV entitlement."""
+    """A new request from a member to the desk's address, against the only active ENV entitlement
+    of their organizations, or the one whose code the subject names."""
     user = _user(mail.sender)
     if user is None:
         inbound.reason = "the sender is no user"
@@ -418,8 +419,12 @@ def _open(mail: ParsedMail, inbound: InboundMessage) -> None:
             Q(organization_id__in=org_ids),
             entitlement_class=EntitlementClass.ENV,
             status=Entitlement.Status.ACTIVE,
-        )[:2]
+        ).order_by("code")
     )
+    if len(entitlements) > 1:  # the subject may name one (the polite answer asks for that)
+        subject = mail.subject.upper()
+        named = [e for e in entitlements if re.search(rf"\b{re.escape(e.code)}\b", subject)]
+        entitlements = named or entitlements
     if len(entitlements) != 1:
         inbound.outcome = Outcome.ASKED
         inbound.reason = "several active environments" if entitlements else "no active environment"

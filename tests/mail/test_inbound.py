@@ -468,3 +468,18 @@ def test_the_envelope_recipient_counts_when_the_headers_do_not_name_it(ticket, m
 
     assert result.outcome == Outcome.REPLY
     assert only_reply(ticket).message == "Bcc'd to the desk"
+
+
+def test_the_subject_may_name_the_environment(org, member):
+    first, second = (
+        EntitlementFactory(organization=org, entitlement_class="ENV") for _ in range(2)
+    )
+    raw = message(sender=member.email, to=DESK, body="Disk full").replace(
+        b"Subject: Re: something", f"Subject: {second.code.lower()}: disk full".encode()
+    )
+
+    result = ingest(raw)
+
+    assert result.outcome == Outcome.CREATED
+    assert Ticket.objects.get().entitlement == second
+    assert first != second
