@@ -11,6 +11,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from portal.management.commands.portal_messages import gather
+
 pytestmark = pytest.mark.django_db
 
 LOCALE = Path(settings.BASE_DIR) / "portal" / "locale"
@@ -50,35 +52,28 @@ def test_dates_are_shown_in_the_users_time_zone(portal_client, member, ticket):
     assert "-03:00" in body  # <time datetime="…-03:00">
 
 
-def test_the_compiled_catalogue_is_the_committed_one():
+def test_the_compiled_catalogue_is_the_committed_one(tmp_path):
     """The committed .mo is what the .po compiles to (no system package needed at run time)."""
     if not shutil.which("msgfmt"):
         pytest.fail("gettext (msgfmt) is needed for this check; .ci/run installs it")
-    compiled = MO.parent / "check.mo"
-    try:
-        subprocess.run(["msgfmt", "--check", "-o", str(compiled), str(PO)], check=True)  # noqa: S603, S607
-        with MO.open("rb") as committed, compiled.open("rb") as fresh:
-            assert gettext.GNUTranslations(committed)._catalog == (
-                gettext.GNUTranslations(fresh)._catalog
-            )
-    finally:
-        compiled.unlink(missing_ok=True)
+    compiled = tmp_path / "check.mo"
+    subprocess.run(["msgfmt", "--check", "-o", str(compiled), str(PO)], check=True)  # noqa: S603, S607
+    with MO.open("rb") as committed, compiled.open("rb") as fresh:
+        assert gettext.GNUTranslations(committed)._catalog == (
+            gettext.GNUTranslations(fresh)._catalog
+        )
 
 
 def test_no_portal_string_lacks_its_portuguese_translation(tmp_path, monkeypatch):
     """makemessages over portal/ and templates/portal/ finds no msgid without a msgstr."""
     if not shutil.which("xgettext"):
         pytest.fail("gettext (xgettext) is needed for this check; .ci/run installs it")
-    (tmp_path / "portal").symlink_to(Path(settings.BASE_DIR) / "portal")
-    (tmp_path / "templates_portal").symlink_to(Path(settings.BASE_DIR) / "templates" / "portal")
-    shutil.copytree(LOCALE, tmp_path / "locale")  # the check never writes the committed files
-    # makemessages puts a file under portal/ in portal/locale: point it at the copy instead.
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "portal_src").mkdir()
-    for item in (Path(settings.BASE_DIR) / "portal").iterdir():
-        if item.name != "locale":
-            (tmp_path / "portal_src" / item.name).symlink_to(item)
-    (tmp_path / "portal").unlink()
+    copy = tmp_path / "locale_copy"
+    shutil.copytree(LOCALE, copy)  # the check never writes the committed files
+    work = tmp_path / "work"
+    work.mkdir()
+    gather(work, locale=copy)
+    monkeypatch.chdir(work)
     call_command(
         "makemessages",
         locale=["pt_BR"],
@@ -87,7 +82,7 @@ def test_no_portal_string_lacks_its_portuguese_translation(tmp_path, monkeypatch
         no_location=True,
         verbosity=0,
     )
-    po = tmp_path / "locale" / "pt_BR" / "LC_MESSAGES" / "django.po"
+    po = copy / "pt_BR" / "LC_MESSAGES" / "django.po"
     untranslated = subprocess.run(  # noqa: S603
         ["msgattrib", "--untranslated", "--no-obsolete", str(po)],  # noqa: S607
         capture_output=True,

@@ -1,6 +1,8 @@
 """Every portal page: what a member sees, another organization's object as a friendly 404, and
 the role and scope cases the API has (guest reads only; no `entitlements` scope, no records)."""
 
+import re
+
 import pytest
 from django.utils import timezone
 
@@ -524,3 +526,44 @@ def test_password_change_proves_the_current_one_and_keeps_the_session(portal_cli
     assert member.check_password("A-much-better-secret-42")
     assert member.tokens_valid_after
     assert client.get("/portal/profile/").status_code == 200  # still signed in
+
+
+# --- the conversation's polling, staff, the page's policy -----------------------------------------
+
+
+def test_the_conversation_fragment_brings_a_new_answer_without_the_internal_note(
+    portal_client, member, staff, ticket
+):
+    client = portal_client(member)
+    actions.ticket_reply(ticket=ticket, author=staff, message="Fixed the index")
+    actions.ticket_reply(ticket=ticket, author=staff, message="Note to self", internal=True)
+    response = client.get(
+        f"/portal/requests/{ticket.pk}/",
+        headers={"HX-Request": "true", "HX-Target": "conversation"},
+    )
+    body = text(response)
+    assert body.lstrip().startswith('<ol class="conversation" id="conversation"')
+    assert "Fixed the index" in body
+    assert "Note to self" not in body
+
+
+def test_staff_without_a_membership_choose_any_organization(portal_client, staff, org, ticket):
+    client = portal_client(staff)
+    page = text(client.get("/portal/"))
+    assert "No organization yet" in page
+    assert "Organization id (staff)" in page
+    client.post("/portal/switch/", {"org": org.pk})
+    assert ticket.number in text(client.get("/portal/requests/"))
+    assert client.post("/portal/switch/", {"org": 987654321}).status_code == 404
+
+
+def test_pages_carry_the_strict_policy_and_no_inline_script(portal_client, member, ticket):
+    response = portal_client(member).get(f"/portal/requests/{ticket.pk}/")
+    policy = response["Content-Security-Policy"]
+    script_src = policy.split("script-src", 1)[1].split(";", 1)[0].split()
+    assert script_src[0] == "'self'"
+    assert all(source.startswith("'nonce-") for source in script_src[1:])  # nothing else
+    body = text(response)
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", body) == []  # no inline script
+    assert re.findall(r"\son[a-z]+=", body) == []  # no inline event handler
+    assert 'name="csrfmiddlewaretoken"' in body
