@@ -98,8 +98,10 @@ def fetch_mailbox(mailbox: Mailbox, *, limit: int = 200, dry_run: bool = False) 
             try:
                 result = inbound.handle(raw, door=inbound.Door.IMAP, mailbox=mailbox)
             except inbound.TemporaryFailure as exc:
-                report.error = f"temporary failure, left unseen: {exc}"
-                break  # the next run tries again; nothing was flagged
+                # Left unflagged for the next run; the others still go (one bad message must not
+                # hold up the mailbox).
+                report.error = f"temporary failure, left for the next run: {exc}"[:2000]
+                continue
             _done(client, mailbox, uid, keyword)
             report.handled.append(f"{uid.decode()}: {result.outcome} {result.reason}".strip())
         _note(mailbox, report.error)

@@ -318,3 +318,41 @@ def test_the_scheduler_fetches_email(imap, mailbox, ticket, member):
     assert entry["schedule"] <= 300
     assert fetch_email.apply().get() == 1
     assert Reply.objects.filter(ticket=ticket).count() == 1
+
+
+def test_a_temporary_failure_leaves_that_message_for_the_next_run(
+    imap, mailbox, ticket, member, settings, tmp_path
+):
+    """The virus scanner is configured but silent: that message waits, the others go through."""
+    from email.message import EmailMessage
+
+    to = reply_address(ticket.pk, ticket.number)
+    with_file = EmailMessage()
+    with_file["From"], with_file["To"], with_file["Subject"] = member.email, to, "Log"
+    with_file["Message-ID"] = "<with-file@client>"
+    with_file.set_content("The log.")
+    with_file.add_attachment(b"line 1\n", maintype="text", subtype="plain", filename="app.log")
+    imap.append(mailbox.username, PASSWORD, with_file.as_bytes())
+    imap.append(mailbox.username, PASSWORD, message(sender=member.email, to=to, body="Plain"))
+    settings.CLAMAV_SOCKET = str(tmp_path / "no-clamd.sock")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "files")},
+        },
+    }
+
+    with pytest.raises(Exception, match="Mailboxes with errors"):
+        call_command("fetch_email")
+
+    assert seen(imap, mailbox) == [False, True]
+    assert list(Reply.objects.values_list("message", flat=True)) == ["Plain"]
+    mailbox.refresh_from_db()
+    assert mailbox.last_error.startswith("temporary failure")
+
+    settings.CLAMAV_SOCKET = ""
+    call_command("fetch_email")
+
+    assert seen(imap, mailbox) == [True, True]
+    assert Reply.objects.get(message="The log.").attachments.get().filename == "app.log"
