@@ -567,3 +567,29 @@ def test_pages_carry_the_strict_policy_and_no_inline_script(portal_client, membe
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", body) == []  # no inline script
     assert re.findall(r"\son[a-z]+=", body) == []  # no inline event handler
     assert 'name="csrfmiddlewaretoken"' in body
+
+
+def test_entitlement_and_environment_filters_are_the_apis(portal_client, member, org):
+    plugin = EntitlementFactory(organization=org, entitlement_class="PLG", product_name="Quiz pro")
+    expired = EntitlementFactory(organization=org, entitlement_class="ENV", status="expired")
+    client = portal_client(member)
+    body = text(client.get("/portal/entitlements/", {"entitlement_class": "PLG"}))
+    assert plugin.code in body
+    assert expired.code not in body
+    body = text(client.get("/portal/entitlements/", {"status": "expired"}))
+    assert expired.code in body
+    assert plugin.code not in body
+    assert plugin.code in text(client.get("/portal/entitlements/", {"q": "quiz"}))
+    live = EnvironmentFactory(entitlement=EntitlementFactory(organization=org), organization=org)
+    staging = EnvironmentFactory(
+        entitlement=EntitlementFactory(organization=org),
+        organization=org,
+        environment_type="staging",
+        status=Environment.Status.MAINTENANCE,
+    )
+    body = text(client.get("/portal/environments/", {"status": "maintenance"}))
+    assert staging.name in body
+    assert live.name not in body
+    body = text(client.get("/portal/environments/", {"environment_type": "production"}))
+    assert live.name in body
+    assert staging.name not in body
