@@ -31,7 +31,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.admin import ModelAdmin, ReadOnlyAdminMixin, staff_users
-from config.admin_transitions import ReasonForm, Transition, TransitionAdminMixin
+from config.admin_transitions import (
+    ReasonForm,
+    Transition,
+    TransitionAdminMixin,
+    history_inline,
+)
 from config.errors import DomainError
 from entitlements.models import SlaTier
 from tickets import actions
@@ -91,6 +96,27 @@ PICKERS = ("entitlement", "environment", "service", "requester")
 
 class TicketReasonForm(ReasonForm):
     reason = forms.CharField(required=False, max_length=2000)
+
+
+class TicketHistoryInline(history_inline(Ticket)):
+    """The status history in words ("In progress", "Start work"), not codes."""
+
+    fields = ["changed_at", "from_label", "to_label", "move", "changed_by", "reason", "notes"]
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("From"))
+    def from_label(self, row) -> str:
+        return dict(Ticket.Status.choices).get(row.from_status, row.from_status or "—")
+
+    @admin.display(description=gettext_lazy("To"))
+    def to_label(self, row) -> str:
+        return dict(Ticket.Status.choices).get(row.to_status, row.to_status)
+
+    @admin.display(description=gettext_lazy("Transition"))
+    def move(self, row) -> str:
+        if row.transition == "create":
+            return _("Opened")
+        return str(TRANSITION_LABELS.get(row.transition, row.transition))
 
 
 # --- list filters ----------------------------------------------------------------------------
@@ -340,6 +366,9 @@ class TicketAdmin(TransitionAdminMixin, ModelAdmin):
             return TicketWorkspaceForm.Meta.fields
         return []
 
+    def get_inlines(self, request, obj):
+        return [] if obj is None else [TicketHistoryInline]
+
     def get_object(self, request, object_id, from_field=None):
         """The request with everything the workspace shows, in one query."""
         related = ("organization", "entitlement", "environment", "service", "requester")
@@ -507,6 +536,9 @@ class SlaBreachAdmin(ReadOnlyAdminMixin, ModelAdmin):
     search_fields = ["ticket__number"]
     list_select_related = ["ticket"]
     list_before_template = "admin/tickets/slabreach/live_breaches.html"
+
+    class Media:
+        css = {"all": ["backoffice/workspace.css"]}
 
     def get_urls(self) -> list:
         sweep = self.admin_site.admin_view(self.sweep_view)

@@ -13,6 +13,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from unfold.widgets import UnfoldAdminTextInputWidget
 
 from accounts.models import Membership, User
 from accounts.tenancy import live_memberships
@@ -158,6 +159,7 @@ class TicketAddForm(ActionModelForm):
     inactive_reason = forms.CharField(
         required=False,
         max_length=500,
+        widget=UnfoldAdminTextInputWidget(),
         label=gettext_lazy("Why (kept in the request's history; the client can read it)"),
     )
 
