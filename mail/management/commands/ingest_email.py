@@ -18,6 +18,7 @@ EX_TEMPFAIL = 75
 
 class Command(BaseCommand):
     help = "Handle one e-mail message read from standard input (an MTA pipe transport)."
+    requires_system_checks: list[str] = []  # run once per delivered message: start fast
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
