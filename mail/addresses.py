@@ -36,16 +36,19 @@ def _desk() -> tuple[str, str]:
     return (settings.MAIL_REPLY_LOCAL_PART or local or "desk"), domain.lower()
 
 
-def token_for(ticket_id: int) -> str:
+def token_for(ticket_id: int, secret: str | None = None) -> str:
     """The HMAC of the request's id under SECRET_KEY, short and case-insensitive."""
-    key = hashlib.sha256(force_bytes(_SALT + settings.SECRET_KEY)).digest()
+    key = hashlib.sha256(force_bytes(_SALT + (secret or settings.SECRET_KEY))).digest()
     digest = hmac.new(key, force_bytes(ticket_id), hashlib.sha256).digest()
     return base64.b32encode(digest).decode("ascii").lower()[:TOKEN_LENGTH]
 
 
 def token_valid(ticket_id: int, token: str) -> bool:
-    """Whether the token is the request's (compared in constant time, any case)."""
-    return hmac.compare_digest(token_for(ticket_id), token.lower())
+    """Whether the token is the request's under SECRET_KEY or one of SECRET_KEY_FALLBACKS (a
+    rotated key keeps the addresses already sent working until it is dropped); any case."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    token = token.lower()
+    return any(hmac.compare_digest(token_for(ticket_id, s), token) for s in secrets)
 
 
 def reply_address(ticket_id: int, number: str) -> str:

@@ -34,8 +34,11 @@ def test_reply_address_names_the_request_and_is_signed(ticket, settings):
     assert target.number == ticket.number
     assert token_valid(ticket.pk, target.token)
     assert not token_valid(ticket.pk + 1, target.token)
+    old_key = settings.SECRET_KEY
     settings.SECRET_KEY = "another-secret-key-another-secret-key-0123456789"
     assert not token_valid(ticket.pk, target.token)  # an HMAC under the secret key
+    settings.SECRET_KEY_FALLBACKS = [old_key]  # a rotated key: addresses already sent still work
+    assert token_valid(ticket.pk, target.token)
 
 
 def test_reply_address_local_part_is_a_setting(ticket, settings):
