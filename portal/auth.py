@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse_lazy
+from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ def in_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()
             response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+            patch_vary_headers(response, ("Accept-Language",))
             return response
 
     return wrapped

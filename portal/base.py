@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
@@ -135,6 +136,7 @@ def portal_page(scope: str | None = "entitlements", *, needs_org: bool = True) -
                 if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                     response.render()  # inside the request's language and time zone
                 response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+                patch_vary_headers(response, ("Accept-Language",))
                 return response
 
         return wrapped

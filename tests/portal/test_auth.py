@@ -99,5 +99,6 @@ def test_sign_in_page_speaks_the_browsers_language(client):
     response = client.get("/portal/login/", headers={"Accept-Language": "pt-BR,pt;q=0.9"})
     assert "Entrar" in response.content.decode()
     assert response["Content-Language"] == "pt-br"
+    assert "Accept-Language" in response["Vary"]
     response = client.get("/portal/login/", headers={"Accept-Language": "de-DE"})
     assert "Sign in" in response.content.decode()
