@@ -86,6 +86,14 @@ def test_a_request_with_a_screenshot(member_api, member, env_entitlement, attach
     assert "screen" not in str(path.relative_to(attachment_root))
 
 
+def test_a_unicode_filename_survives_multipart(member_api, env_entitlement):
+    name = "Captura de tela 2026-12-02 às 10.15 – 截图.png"  # noqa: RUF001 (an en dash)
+    response = _create(member_api, env_entitlement, [upload(name, png_bytes())])
+    assert response.status_code == 201, response.content
+    listed = member_api.get(f"{API}/tickets/{response.json()['data']['id']}/attachments")
+    assert listed.json()["data"][0]["filename"] == name
+
+
 def test_json_bodies_keep_working(member_api, env_entitlement, attachment_root):
     response = member_api.post(
         f"{API}/tickets",

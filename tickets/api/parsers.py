@@ -4,8 +4,10 @@ body plus `files` parts, under the attachment limits."""
 from __future__ import annotations
 
 from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
+from django.core.files.uploadedfile import UploadedFile
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.request import Request
 
 from config.parsers import SafeJSONParser
 from tickets import attachments
@@ -33,12 +35,12 @@ class AttachmentMultiPartParser(MultiPartParser):
             raise ParseError("Too many form fields.") from None
 
 
-def upload_parsers() -> list:
+def upload_parsers() -> list[BaseParser]:
     """JSON (unchanged) or multipart: the parsers of the endpoints that take files."""
     return [SafeJSONParser(), AttachmentMultiPartParser()]
 
 
-def uploaded_files(request) -> list:  # type: ignore[no-untyped-def]
+def uploaded_files(request: Request) -> list[UploadedFile]:
     """The `files` parts of a multipart request (none for JSON); a file under any other name
     is refused (422) rather than silently dropped."""
     files = getattr(request, "FILES", None)
