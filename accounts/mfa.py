@@ -15,7 +15,7 @@ import base64
 import re
 import time
 from binascii import unhexlify
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -97,13 +97,8 @@ def secret_base32(key: str) -> str:
 
 
 def provisioning_uri(user: User, key: str) -> str:
-    """The otpauth:// URI an authenticator app reads from the QR code."""
-    issuer = settings.OTP_TOTP_ISSUER.replace(":", "")
-    label = quote(f"{issuer}:{user.get_username()}")
-    params = urlencode(
-        {"secret": base64.b32encode(unhexlify(key)).decode().rstrip("="), "issuer": issuer}
-    )
-    return f"otpauth://totp/{label}?{params}&algorithm=SHA1&digits=6&period=30"
+    """The otpauth:// URI an authenticator app reads from the QR code (issuer OTP_TOTP_ISSUER)."""
+    return TOTPDevice(user=user, key=key).config_url  # django-otp's own, from an unsaved device
 
 
 def qr_data_uri(text: str) -> str:
