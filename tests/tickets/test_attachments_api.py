@@ -193,6 +193,7 @@ def test_a_file_over_the_limit_is_413(member_api, env_entitlement, attachment_ro
         "MIDDAG-SR-ATTACHMENT_TOO_LARGE",
     )
     assert "big.log" in body["errors"]["detail"]
+    assert "limit of a file" in body["errors"]["detail"]  # stopped while it arrived
     assert Ticket.objects.count() == 0
     assert stored_files(attachment_root) == []
 

@@ -23,7 +23,13 @@ from tickets.attachments import (
     sanitize_filename,
     sweep_rolled_back_files,
 )
-from tickets.errors import AttachmentNotFound, AttachmentRefused, AttachmentScanUnavailable
+from tickets.errors import (
+    AttachmentCountExceeded,
+    AttachmentNotFound,
+    AttachmentRefused,
+    AttachmentScanUnavailable,
+    AttachmentTooLarge,
+)
 from tickets.models import Attachment, Reply
 from tickets.queries import access_attachment_by_id, attachments_for
 
@@ -88,6 +94,23 @@ def test_deleting_a_request_deletes_its_files(
     with django_capture_on_commit_callbacks(execute=True):
         actions.ticket_delete(ticket=ticket, actor=staff)
     assert Attachment.objects.count() == 0
+    assert stored_files(attachment_root) == []
+
+
+def test_actions_apply_the_limits_for_every_door(ticket, member, settings, attachment_root):
+    settings.ATTACHMENT_MAX_FILE_BYTES = 100
+    with pytest.raises(AttachmentTooLarge):
+        actions.ticket_reply(
+            ticket=ticket, author=member, message="x", files=[upload("a.log", b"a\n" * 51)]
+        )
+    with pytest.raises(AttachmentCountExceeded):
+        actions.ticket_reply(
+            ticket=ticket,
+            author=member,
+            message="x",
+            files=[upload(f"{i}.log", b"a\n") for i in range(11)],
+        )
+    assert Reply.objects.filter(ticket=ticket).count() == 0
     assert stored_files(attachment_root) == []
 
 

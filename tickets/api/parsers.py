@@ -5,20 +5,42 @@ from __future__ import annotations
 
 from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.request import Request
 
 from config.parsers import SafeJSONParser
 from tickets import attachments
-from tickets.errors import AttachmentCountExceeded
+from tickets.errors import AttachmentCountExceeded, AttachmentTooLarge
 
 FILES_FIELD = "files"
 
 
+class FileSizeLimitHandler(FileUploadHandler):
+    """Stops at the first file part over ATTACHMENT_MAX_FILE_BYTES, while it arrives: nothing
+    over the limit is spooled to memory or disk (413). Passes the data on to Django's handlers."""
+
+    def new_file(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        limit = attachments.max_file_bytes()
+        if self.received > limit:
+            name = attachments.sanitize_filename(self.file_name)
+            raise AttachmentTooLarge(f"{name} is over {limit} bytes, the limit of a file.")
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None  # the next handler builds the file
+
+
 class AttachmentMultiPartParser(MultiPartParser):
     """DRF's multipart parser; a body over ATTACHMENT_MAX_REQUEST_BYTES is a 413 before it is
-    read, and Django's part limits answer 422 in the envelope instead of a 400 page."""
+    read, a file over its limit a 413 as soon as it passes it, and Django's part limits answer
+    422 in the envelope instead of a 400 page."""
 
     def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
         request = (parser_context or {})["request"]
@@ -27,6 +49,7 @@ class AttachmentMultiPartParser(MultiPartParser):
         except ValueError:
             length = 0
         attachments.check_request_size(length)
+        request.upload_handlers.insert(0, FileSizeLimitHandler(request._request))
         try:
             return super().parse(stream, media_type, parser_context)
         except TooManyFilesSent:
