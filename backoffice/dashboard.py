@@ -264,7 +264,7 @@ def charts(f: Figures) -> dict[str, dict[str, str]]:
         plugins={"legend": {"display": False}},
     )
     backlog = _chart(
-        [name if len(name) <= 28 else name[:27] + "…" for name, _, _ in f.backlog],
+        [name if len(name) <= 20 else name[:19] + "…" for name, _, _ in f.backlog],
         [
             {
                 "label": "Unresolved",

@@ -392,12 +392,18 @@ CONTENT_SECURITY_POLICY = {
 
 # The back office (issue 13): django-unfold. Navigation, labels and the dashboard live in
 # config/unfold.py and backoffice/dashboard.py; internal tables show to superusers only.
+# unfold's login form posts no `next` when none was asked for: land on `/`, which sends staff to
+# the back office and clients to the portal (config.error_pages.home), never /accounts/profile/.
+LOGIN_REDIRECT_URL = "/"
 UNFOLD = {
     "SITE_TITLE": "MIDDAG service desk",
     "SITE_HEADER": "MIDDAG service desk",
     "SITE_SUBHEADER": "Back office",
     "SITE_URL": "/",
     "SITE_SYMBOL": "support_agent",
+    "SITE_FAVICONS": [
+        {"rel": "icon", "type": "image/svg+xml", "href": "/static/backoffice/favicon.svg"}
+    ],
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": True,
     "BORDER_RADIUS": "6px",
