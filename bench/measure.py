@@ -45,6 +45,7 @@ def run_wrk(
     env.update(
         BENCH_METHOD=scenario.get("method", "GET"),
         BENCH_TOKEN=token,
+        BENCH_COOKIE=scenario.get("cookie") or "",  # the back office's session (admin caller)
         BENCH_ORG=org,
         BENCH_BODY=scenario.get("body") or "",
     )
@@ -165,6 +166,7 @@ def measure_scenario(
     caller = scenario["caller"]
     org = str(prep["ids"]["org_id"]) if caller == "client" else ""
     token = prep["tokens"][caller]
+    scenario = {**scenario, "cookie": prep.get("cookies", {}).get(caller, "")}
     before = counter_state(args.database_url, year)
     if args.warmup:
         run_wrk(wrk, args, scenario, token, org, duration=args.warmup, concurrency=args.concurrency)

@@ -1,7 +1,7 @@
 """Run under the benchmark's settings (same database): pick ids, issue tokens, count SQL queries.
 
 Prints one JSON object for bench/run.py: the ids and bearer tokens of the client and the staff
-agent, the ticket count, the soak run's request targets, and for every scenario the number of
+agent, the staff agent's back-office session cookie, the ticket count, the soak run's request targets, and for every scenario the number of
 SQL queries one request makes, counted in-process with CaptureQueriesContext through Django's
 test client (at the default page size and at per_page=100 for lists).
 """
@@ -51,13 +51,16 @@ def subjects() -> dict[str, Any]:
     tokens = {
         "client": issue_pair(client_user, org)["access_token"],
         "staff": issue_pair(staff)["access_token"],
+        "admin": "",  # the back office signs in with a session, not a token
     }
+    cookies = {"admin": admin_session_cookie(staff)}
     headers = {
         "client": {
             "Authorization": f"Bearer {tokens['client']}",
             "X-Middag-Organization": str(org.pk),
         },
         "staff": {"Authorization": f"Bearer {tokens['staff']}"},
+        "admin": {"Cookie": cookies["admin"]},
     }
     return {
         "org": org,
@@ -65,8 +68,31 @@ def subjects() -> dict[str, Any]:
         "entitlement": entitlement,
         "ids": ids,
         "tokens": tokens,
+        "cookies": cookies,
         "headers": headers,
     }
+
+
+def admin_session_cookie(staff) -> str:
+    """`sessionid=…` of a back-office session for `staff`, as after signing in with the password
+    and the second factor (a bench-only authenticator, so the two-factor check passes with
+    STAFF_MFA_REQUIRED on, as in production)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=staff, name="Benchmark authenticator", defaults={"confirmed": True}
+    )
+    session = SessionStore()
+    session[SESSION_KEY] = str(staff.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = staff.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
 def _ticket_ids(org) -> dict[str, Any]:
@@ -103,6 +129,7 @@ def main() -> None:
     cleanup_previous_runs()
     found = subjects()
     org, ids, tokens, headers = found["org"], found["ids"], found["tokens"], found["headers"]
+    cookies = found["cookies"]
     ids["soak_ticket_ids"] = soak_targets(found["client_user"], found["entitlement"])
 
     def count(scenario: dict, path: str) -> int:
@@ -114,7 +141,9 @@ def main() -> None:
         method(**call)  # warm: the first request of a process fills caches
         with CaptureQueriesContext(connection) as ctx:
             response = method(**call)
-        if response.status_code >= 400:
+        if response.status_code >= 400 or (
+            scenario["kind"] == "admin" and response.status_code != 200
+        ):
             sys.exit(f"{scenario['name']}: HTTP {response.status_code} {response.content[:300]!r}")
         # SQL statements that read or write rows; transaction control (BEGIN, COMMIT,
         # SAVEPOINT, RELEASE) is left out, as in tests/performance.
@@ -132,6 +161,7 @@ def main() -> None:
             {
                 "ids": ids,
                 "tokens": tokens,
+                "cookies": cookies,
                 "tickets": Ticket.objects.count(),
                 "client_org_tickets": Ticket.objects.filter(organization=org).count(),
                 "scenarios": items,

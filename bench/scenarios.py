@@ -1,8 +1,9 @@
 """What the benchmark measures: one list of scenarios, shared by bench/prepare.py and bench/run.py.
 
 Each scenario is one request repeated by wrk: a client of one organization (the member
-`client@scale-0001.example` of the largest organization, with the organization header) or a staff
-agent (no header: every organization).
+`client@scale-0001.example` of the largest organization, with the organization header), a staff
+agent (no header: every organization), or the same agent in the back office ("admin": a signed-in
+session cookie, two-factor verified, instead of a bearer token).
 """
 
 from __future__ import annotations
@@ -52,6 +53,19 @@ def scenarios(ids: dict[str, Any]) -> list[dict[str, Any]]:
             # the group shows instead of skewing every ratio.
             _s(caller, "floor: ticket list, first page (again)", "floor", FLOOR),
         ]
+    # The back office (issue 13, item 8): the dashboard, the queue in its default (urgency)
+    # order, a request's workspace, as the staff agent signed in (no floor of their own: the
+    # floor route takes a bearer token; the staff caller's floor is the same server's).
+    items += [
+        _s("admin", "back office: dashboard", "admin", "/admin/"),
+        _s("admin", "back office: queue, default order", "admin", "/admin/tickets/ticket/"),
+        _s(
+            "admin",
+            "back office: request workspace",
+            "admin",
+            f"/admin/tickets/ticket/{ids['ticket_id']}/change/",
+        ),
+    ]
     return items
 
 

@@ -1,7 +1,13 @@
 -- One request, repeated: method, body and headers from the environment (bench/run.py sets them).
 -- Prints one line "BENCH_JSON {...}" with the counts and latency percentiles in microseconds.
 wrk.method = os.getenv("BENCH_METHOD") or "GET"
-wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or "")
+local cookie = os.getenv("BENCH_COOKIE")
+if cookie and cookie ~= "" then
+  wrk.headers["Cookie"] = cookie  -- the back office: a signed-in session instead of a token
+  wrk.headers["Accept"] = "text/html"
+else
+  wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or "")
+end
 local org = os.getenv("BENCH_ORG")
 if org and org ~= "" then
   wrk.headers["X-Middag-Organization"] = org
