@@ -76,9 +76,30 @@ def pick_records(model: type[Environment] | type[Service], term: str) -> QuerySe
     return qs.annotate(inactive=_first(~Q(status__in=ended))).order_by("inactive", "name", "id")
 
 
-def pick_requesters(term: str) -> QuerySet[Membership]:
-    """Live members by name, e-mail or organization name (a person once per organization)."""
+def organization_of_target(params: Any) -> int | None:
+    """The organization of the entitlement, environment or service the add form has picked."""
+    for name, model in (("entitlement", Entitlement), ("environment", Environment)):
+        value = params.get(name) or ""
+        if value.isdigit():
+            return (
+                model.objects.filter(pk=int(value))
+                .values_list("organization_id", flat=True)
+                .first()
+            )
+    value = params.get("service") or ""
+    if value.isdigit():
+        return (
+            Service.objects.filter(pk=int(value)).values_list("organization_id", flat=True).first()
+        )
+    return None
+
+
+def pick_requesters(term: str, organization_id: int | None = None) -> QuerySet[Membership]:
+    """Live members by name, e-mail or organization name (a person once per organization);
+    only the picked entitlement's organization's once one is picked."""
     qs = live_memberships().select_related("user", "organization")
+    if organization_id is not None:
+        qs = qs.filter(organization_id=organization_id)
     if term:
         qs = qs.filter(_term(term, "user__name", "user__email", "organization__name"))
     return qs.order_by("user__email", "organization__name")
@@ -117,7 +138,7 @@ def pick_view(request: HttpRequest, kind: str) -> JsonResponse:
     elif kind == "service":
         qs = pick_records(Service, term)
     elif kind == "requester":
-        qs = pick_requesters(term)
+        qs = pick_requesters(term, organization_of_target(request.GET))
     else:
         return JsonResponse({"results": [], "pagination": {"more": False}}, status=404)
     rows = list(qs[(page - 1) * PAGE : page * PAGE + 1])

@@ -174,7 +174,15 @@ def test_staff_created_request_mails_the_client(page, live_server, desk):
         page.locator(".select2-search__field").fill(term)
         page.locator(".select2-results__option", has_text=choice).first.click()
 
+    stranger = OrganizationFactory(name="Carlton Academy")
+    MembershipFactory(organization=stranger, user__email="carlos@carlton.example")
     pick("entitlement", "Acme", desk["entitlement"].code)
+    # Only the entitlement's organization's members are offered.
+    page.locator("#id_requester + .select2").click()
+    page.locator(".select2-search__field").fill("car")
+    expect(page.locator(".select2-results__option", has_text="carla@acme.example")).to_be_visible()
+    expect(page.locator(".select2-results__option", has_text="carlos@carlton")).to_have_count(0)
+    page.keyboard.press("Escape")
     pick("requester", "carla", "carla@acme.example")
     page.locator("#id_title").fill("Grades export is empty")
     page.locator("#id_description").fill("Reported by phone.")

@@ -258,6 +258,24 @@ def test_environment_and_requester_pickers(staff_admin, org, member, env_entitle
     assert staff_admin.get(reverse("admin:tickets_ticket_pick", args=["nope"])).status_code == 404
 
 
+def test_requester_picker_follows_the_picked_entitlement(
+    staff_admin, org, member, other_org, other_owner, env_entitlement
+):
+    """Item 6: the requester is chosen among the organization's members."""
+    pick = reverse("admin:tickets_ticket_pick", args=["requester"])
+    everyone = {r["id"] for r in staff_admin.get(pick).json()["results"]}
+    assert {str(member.pk), str(other_owner.pk)} <= everyone
+    ours = staff_admin.get(pick, {"entitlement": env_entitlement.pk}).json()["results"]
+    assert str(member.pk) in {r["id"] for r in ours}
+    assert str(other_owner.pk) not in {r["id"] for r in ours}
+    theirs_env = EnvironmentFactory(
+        entitlement=EntitlementFactory(organization=other_org, entitlement_class="ENV"),
+        organization=other_org,
+    )
+    theirs = staff_admin.get(pick, {"environment": theirs_env.pk}).json()["results"]
+    assert [r["id"] for r in theirs] == [str(other_owner.pk)]
+
+
 # --- SLA breaches: live, before the sweep -----------------------------------------------------
 
 

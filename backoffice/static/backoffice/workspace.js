@@ -63,6 +63,30 @@
     if (event.target.id === "bo-canned") { insertCanned(event.target); }
   });
 
+  // The add page: once an entitlement, environment or service is picked, the requester box
+  // offers that organization's members only (select2 reads its ajax url on every search).
+  function narrowRequesters() {
+    const $ = window.django && window.django.jQuery;
+    const requester = $ && $("#id_requester");
+    const select2 = requester && requester.data("select2");
+    if (!select2 || !select2.dataAdapter || !select2.dataAdapter.ajaxOptions) { return; }
+    const base = requester.attr("data-ajax--url");
+    const params = new URLSearchParams();
+    ["entitlement", "environment", "service"].forEach(function (name) {
+      const value = $("#id_" + name).val();
+      if (value) { params.set(name, value); }
+    });
+    const query = params.toString();
+    select2.dataAdapter.ajaxOptions.url = query ? base + "?" + query : base;
+  }
+
+  window.addEventListener("load", function () {
+    const $ = window.django && window.django.jQuery;
+    if (!$ || !document.getElementById("id_requester")) { return; }
+    $("#id_entitlement, #id_environment, #id_service").on("change", narrowRequesters);
+    narrowRequesters();
+  });
+
   // The queue: j/k move along the rows, Enter opens the request.
   function rows() { return Array.from(document.querySelectorAll("#result_list tbody tr")); }
   let current = -1;
