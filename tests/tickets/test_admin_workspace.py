@@ -278,3 +278,13 @@ def test_old_requests_show_overdue_in_the_workspace(staff_admin, make_ticket):
     html = staff_admin.get(url(ticket)).text
     assert "overdue" in html
     assert "Breached" in html
+
+
+def test_a_forged_button_or_canned_reply_is_a_message_not_a_500(staff_admin, ticket):
+    response = post(staff_admin, ticket, message="Hi", send="shout", transition="explode")
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+    response = post(staff_admin, ticket, message="Hi", send="reply", canned_reply="999999")
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+    assert not Reply.objects.exists()
