@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -77,12 +77,30 @@ def _api_filtered(filterset_class: type, qs: QuerySet, params: dict[str, Any]) -
     return filterset_class(data, queryset=qs).qs
 
 
-def _page(request: HttpRequest, qs: QuerySet, total: int | None = None) -> Page:
-    """One page of `qs`; `total` when known without counting rows (the tickets' trigger count)."""
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 else 1
+
+
+def _page(
+    request: HttpRequest, qs: QuerySet, total: int | None = None, *, one_scan: bool = False
+) -> Page:
+    """One page of `qs`. The total is the one given (the tickets' trigger count), else counted;
+    with `one_scan` (a search, which no index serves) it is read with the page's own rows
+    (`COUNT(*) OVER ()`): one pass over the matching rows instead of two. An index-served
+    filter keeps its separate count, which reads the index only."""
+    number = _page_number(request)
     paginator = Paginator(qs, PER_PAGE)
     if total is not None:
         paginator.__dict__["count"] = total  # Paginator.count is a cached property
-    return paginator.get_page(request.GET.get("page"))
+    elif one_scan:
+        start = (number - 1) * PER_PAGE
+        rows = list(qs.annotate(_total=Window(Count("pk")))[start : start + PER_PAGE])
+        if rows:
+            paginator.__dict__["count"] = rows[0]._total
+            return Page(rows, number, paginator)
+        # Past the last page, or nothing matches: the paginator counts and picks the last one.
+    return paginator.get_page(number)
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -209,7 +227,8 @@ def entitlement_list(request: HttpRequest) -> HttpResponse:
         Entitlement.objects.for_org(_org(request)),
         {k: v for k, v in params.items() if v},
     )
-    context = {"form": form, "page": _page(request, qs), "query": _query_without_page(request)}
+    page = _page(request, qs, one_scan=bool(params["search"]))
+    context = {"form": form, "page": page, "query": _query_without_page(request)}
     return show(
         request,
         "portal/entitlements/list.html",
@@ -342,7 +361,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
         TicketFilter, Ticket.objects.for_org(org).select_related("environment"), params
     )
     total = None if params else ticket_total(org)
-    page = _page(request, qs.order_by("-created_at", "-id"), total)
+    page = _page(request, qs.order_by("-created_at", "-id"), total, one_scan="search" in params)
     _with_promises(page.object_list)
     context = {"form": form, "page": page, "query": _query_without_page(request)}
     return show(

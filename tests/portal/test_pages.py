@@ -292,6 +292,13 @@ def test_requests_are_paginated(portal_client, member, open_request):
     assert "Page 1 of 2" in first
     second = text(client.get("/portal/requests/", {"page": 2}))
     assert made[0].number in second
+    searched = text(client.get("/portal/requests/", {"q": "Request", "page": 2}))
+    assert made[0].number in searched
+    assert "Page 2 of 2" in searched
+    assert "22 requests" in searched  # the total read with the page's rows
+    beyond = text(client.get("/portal/requests/", {"q": "Request", "page": 99}))
+    assert "Page 2 of 2" in beyond  # past the end: the last page
+    assert "Page 1 of 2" in text(client.get("/portal/requests/", {"page": "x"}))
 
 
 def test_conversation_never_shows_an_internal_note(portal_client, member, staff, ticket):
