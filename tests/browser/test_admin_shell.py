@@ -132,6 +132,7 @@ def test_the_entitlement_page_shows_status_expiry_and_its_requests(
     row = signed_in.locator("#result_list tbody tr").first
     expect(row).to_contain_text("Active")
     expect(row.locator(".expiry-warning")).to_contain_text("in 1")
+    screenshot(signed_in, "admin-entitlements-list")
     signed_in.goto(f"{live_server.url}/admin/entitlements/entitlement/{entitlement.pk}/change/")
     expect(signed_in.locator(".linked-requests")).to_contain_text(request.number)
     expect(signed_in.locator(".expiry-warning").first).to_be_visible()
