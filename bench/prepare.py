@@ -52,8 +52,12 @@ def subjects() -> dict[str, Any]:
         "client": issue_pair(client_user, org)["access_token"],
         "staff": issue_pair(staff)["access_token"],
         "admin": "",  # the back office signs in with a session, not a token
+        "portal": "",  # so does the client portal
     }
-    cookies = {"admin": admin_session_cookie(staff)}
+    cookies = {
+        "admin": admin_session_cookie(staff),
+        "portal": portal_session_cookie(client_user, org),
+    }
     headers = {
         "client": {
             "Authorization": f"Bearer {tokens['client']}",
@@ -61,6 +65,7 @@ def subjects() -> dict[str, Any]:
         },
         "staff": {"Authorization": f"Bearer {tokens['staff']}"},
         "admin": {"Cookie": cookies["admin"]},
+        "portal": {"Cookie": cookies["portal"]},
     }
     return {
         "org": org,
@@ -91,6 +96,24 @@ def admin_session_cookie(staff) -> str:
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = staff.get_session_auth_hash()
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def portal_session_cookie(user, org) -> str:
+    """`sessionid=…` of a client portal session for `user`, as after signing in at /portal/login/,
+    with `org` chosen in the organization switcher (portal.tenancy)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from portal.tenancy import SESSION_KEY as PORTAL_ORG
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[PORTAL_ORG] = org.pk
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
@@ -142,7 +165,7 @@ def main() -> None:
         with CaptureQueriesContext(connection) as ctx:
             response = method(**call)
         if response.status_code >= 400 or (
-            scenario["kind"] == "admin" and response.status_code != 200
+            scenario["kind"] in ("admin", "portal") and response.status_code != 200
         ):
             sys.exit(f"{scenario['name']}: HTTP {response.status_code} {response.content[:300]!r}")
         # SQL statements that read or write rows; transaction control (BEGIN, COMMIT,

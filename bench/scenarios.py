@@ -2,8 +2,9 @@
 
 Each scenario is one request repeated by wrk: a client of one organization (the member
 `client@scale-0001.example` of the largest organization, with the organization header), a staff
-agent (no header: every organization), or the same agent in the back office ("admin": a signed-in
-session cookie, two-factor verified, instead of a bearer token).
+agent (no header: every organization), the same agent in the back office ("admin": a signed-in
+session cookie, two-factor verified, instead of a bearer token), or the client in the portal
+("portal": a signed-in session cookie).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 API = "/wp-json/middag-account/v1"
 FLOOR = "/bench/floor/tickets"
+PORTAL = "/portal/"
 DEEP_PAGE = 100  # rows 1,981-2,000: the client's last page at 100,000 tickets
 FILTER = "status=open,in_progress,waiting&priority=high,urgent"
 CREATE_BODY = {
@@ -65,6 +67,21 @@ def scenarios(ids: dict[str, Any]) -> list[dict[str, Any]]:
             "admin",
             f"/admin/tickets/ticket/{ids['ticket_id']}/change/",
         ),
+    ]
+    # The client portal (issue 15, item 5): the same client signed in by session at /portal/.
+    items += [
+        _s("portal", f"portal: {label}", "portal", f"{PORTAL}{path}")
+        for label, path in (
+            ("home", ""),
+            ("requests, first page", "requests/"),
+            ("requests, filtered", "requests/?status=open&priority=high"),
+            ("requests, search", "requests/?q=backup"),
+            (f"requests, page {DEEP_PAGE}", f"requests/?page={DEEP_PAGE}"),
+            ("request detail", f"requests/{ids['ticket_id']}/"),
+            ("environments", "environments/"),
+            ("entitlements", "entitlements/"),
+            ("new request form", "requests/new/"),
+        )
     ]
     return items
 
