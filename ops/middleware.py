@@ -33,10 +33,17 @@ def _org_id(request: HttpRequest, user_id: int | None) -> int | None:
     """The organization the request acted in: the live membership the tenancy resolver kept for
     this request, else the organization header staff named."""
     for key, membership in (memo() or {}).items():
-        if key[0] == "membership" and key[1] == user_id and membership is not None:
+        if (
+            isinstance(key, tuple)
+            and len(key) == 3
+            and key[0] == "membership"
+            and key[1] == user_id
+            and membership is not None
+        ):
             return int(key[2])
     header = request.headers.get("X-Middag-Organization", "")
-    return int(header) if header.isdigit() and len(header) < 19 else None
+    # Any text may come in a header: only plain ASCII digits are an id ("²".isdigit() is true).
+    return int(header) if header.isascii() and header.isdigit() and len(header) < 19 else None
 
 
 class RequestLogMiddleware:

@@ -197,3 +197,10 @@ def test_no_secret_reaches_any_log_line(
 )
 def test_redact(raw, kept):
     assert redact(raw) == kept
+
+
+@pytest.mark.parametrize("header", ["²", "١٢", "-1", "9" * 30, "abc"])
+def test_an_odd_organization_header_is_logged_without_an_organization(client, lines, header):
+    response = client.get("/health/live", HTTP_X_MIDDAG_ORGANIZATION=header)
+    assert response.status_code == 200
+    assert "org_id" not in request_lines(lines)[0]
