@@ -100,6 +100,8 @@ def test_triage_and_reply_in_three_page_loads(page, live_server, desk, screensho
     page.get_by_role("button", name="Send and wait for client").click()  # 3: sent, moved
     expect(page.locator("#bo-status")).to_have_text("Waiting")
     expect(page.get_by_text("We raised the upload limit; please try again.")).to_be_visible()
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(200)  # no further navigation follows
     assert len(loads) == 3, loads
     ticket = Ticket.objects.get(pk=desk["ticket"].pk)
     assert (ticket.status, ticket.priority) == ("waiting", "urgent")
@@ -215,8 +217,10 @@ def test_keyboard_shortcuts(page, live_server, desk):
     page.keyboard.press("Control+Enter")  # in note mode: adds the note
     expect(page.get_by_text("Internal note added.")).to_be_visible()
     assert Reply.objects.get(message="Checked the proxy config").internal is True
+    page.locator("h2.bo-title-full").click()
     page.keyboard.press("a")
     expect(page.get_by_text("Assigned to Ana Agent.")).to_be_visible()
+    page.locator("h2.bo-title-full").click()
     # The queue page put the breached request first: k goes back to it, j forward again.
     page.keyboard.press("k")
     expect(page).to_have_url(workspace_url(live_server, desk["other"]))
