@@ -224,5 +224,7 @@ def test_keyboard_shortcuts(page, live_server, desk):
     # The queue page put the breached request first: k goes back to it, j forward again.
     page.keyboard.press("k")
     expect(page).to_have_url(workspace_url(live_server, desk["other"]))
+    page.wait_for_load_state("load")
+    page.locator("h2.bo-title-full").click()
     page.keyboard.press("j")
     expect(page).to_have_url(workspace_url(live_server, desk["ticket"]))
