@@ -70,7 +70,7 @@ def scenarios(ids: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     # The client portal (issue 15, item 5): the same client signed in by session at /portal/.
     items += [
-        _s("portal", f"portal: {label}", "portal", f"{PORTAL}{path}")
+        _s("portal", label, "portal", f"{PORTAL}{path}")
         for label, path in (
             ("home", ""),
             ("requests, first page", "requests/"),
