@@ -155,9 +155,13 @@ def test_follow_a_request_with_a_file_see_the_answer_reopen_and_rate(
     assert "Staff note" not in page.content()
     assert page.locator(".msg").count() == 2  # the description and the public answer
 
-    page.get_by_label("Your reply").fill("Thank you, it is fast now.")
+    page.get_by_label("Your reply").fill("Thank you, it is fast now. The new timing attached.")
+    page.get_by_label("Attach files (optional)").set_input_files(
+        files=[{"name": "after-fix.png", "mimeType": "image/png", "buffer": png_bytes()}]
+    )
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_text("Reply sent.")).to_be_visible()
+    expect(page.get_by_role("link", name="after-fix.png")).to_be_visible()  # sent by htmx
     page.get_by_role("button", name="Mark solved").click()
     expect(page.get_by_text("Marked as solved.")).to_be_visible()
     page.get_by_label("Why do you reopen it?").fill("Slow again this morning")
