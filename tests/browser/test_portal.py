@@ -161,6 +161,7 @@ def test_follow_a_request_with_a_file_see_the_answer_reopen_and_rate(
     )
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_text("Reply sent.")).to_be_visible()
+    expect(page.get_by_text("Reply sent.")).to_be_focused()  # announced, keyboard goes on there
     expect(page.get_by_role("link", name="after-fix.png")).to_be_visible()  # sent by htmx
     page.get_by_role("button", name="Mark solved").click()
     expect(page.get_by_text("Marked as solved.")).to_be_visible()
