@@ -102,6 +102,8 @@ def test_search_by_number_title_code_organization_and_requester(
         return {t.pk for t in listed(staff_admin, f"q={term}")}
 
     assert found(ours.number) == {ours.pk}
+    assert found(ours.number.lower()) == {ours.pk}  # a whole number, any case
+    assert found(ours.number[3:9]) >= {ours.pk}  # part of a number
     assert found("Backup") == {ours.pk}
     assert found(other_ticket.entitlement.code) == {other_ticket.pk}
     assert found("Other Org") == {other_ticket.pk}  # organization name (problem 11)
