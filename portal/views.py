@@ -109,23 +109,21 @@ def _query_without_page(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+def _local(moment: Any) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")  # the reader's time zone
+
+
 def sla_promise(ticket: Ticket) -> str:
     """What the desk promised, in words: the next due time of a running clock, if any."""
     if ticket.status in (Status.RESOLVED, Status.CLOSED, Status.CANCELLED):
         return ""
     if ticket.status == Status.WAITING:
         return _("We are waiting for your answer; the clock is paused.")
-    when = None
     if ticket.first_response_at is None and ticket.response_due_at:
-        when = ticket.response_due_at
-    elif ticket.resolution_due_at:
-        when = ticket.resolution_due_at
-        local = timezone.localtime(when)
-        return _("We aim to solve it by %(when)s.") % {"when": local.strftime("%Y-%m-%d %H:%M")}
-    if when is None:
-        return ""
-    local = timezone.localtime(when)
-    return _("We will answer by %(when)s.") % {"when": local.strftime("%Y-%m-%d %H:%M")}
+        return _("We will answer by %(when)s.") % {"when": _local(ticket.response_due_at)}
+    if ticket.resolution_due_at:
+        return _("We aim to solve it by %(when)s.") % {"when": _local(ticket.resolution_due_at)}
+    return ""
 
 
 def _with_promises(tickets: list[Ticket]) -> list[Ticket]:

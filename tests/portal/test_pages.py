@@ -600,3 +600,13 @@ def test_entitlement_and_environment_filters_are_the_apis(portal_client, member,
     body = text(client.get("/portal/environments/", {"environment_type": "production"}))
     assert live.name in body
     assert staging.name not in body
+
+
+def test_the_sla_promise_follows_the_clock(portal_client, member, staff, ticket):
+    client = portal_client(member)
+    assert "We will answer by" in text(client.get(f"/portal/requests/{ticket.pk}/"))
+    actions.ticket_reply(ticket=ticket, author=staff, message="Looking")  # first response given
+    assert "We aim to solve it by" in text(client.get(f"/portal/requests/{ticket.pk}/"))
+    actions.ticket_transition(ticket=ticket, name="start", actor=staff)
+    actions.ticket_transition(ticket=ticket, name="wait", actor=staff)
+    assert "the clock is paused" in text(client.get(f"/portal/requests/{ticket.pk}/"))
