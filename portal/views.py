@@ -25,7 +25,6 @@ from django_htmx.http import HttpResponseClientRedirect
 from rest_framework.exceptions import Throttled
 
 from accounts import actions as account_actions
-from accounts import tenancy
 from accounts.models import Invitation, Membership
 from config.errors import DomainError, NotFound
 from entitlements.api.filters import EntitlementFilter
@@ -36,7 +35,7 @@ from environments.models import Environment, EnvironmentStatusChange
 from environments.queries import access_environment_by_id
 from portal import forms
 from portal.actions import profile_update
-from portal.base import error_page, open_invitations, portal_page, show
+from portal.base import error_page, may, open_invitations, portal_page, show
 from portal.messages import refusal
 from portal.tenancy import choose_org
 from services.api.filters import ServiceFilter
@@ -178,7 +177,7 @@ def home(request: HttpRequest) -> HttpResponse:
     days, recent activity (for members holding the `entitlements` scope, as the API allows)."""
     org = _org(request)
     context: dict[str, Any] = {"invitations": open_invitations(request.user)}
-    if tenancy.is_staff(request.user) or request.portal.membership.has_scope("entitlements"):
+    if may(request.portal, request.user, scope="entitlements", write=False):
         now = timezone.now()
         tickets = Ticket.objects.for_org(org)
         context.update(
