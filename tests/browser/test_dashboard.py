@@ -34,7 +34,11 @@ def desk(settings):
         response_due_at=now + timedelta(hours=1, minutes=20),
         resolution_due_at=now + timedelta(days=1),
     )
-    TicketFactory(organization=acme, resolution_due_at=now + timedelta(hours=3))
+    TicketFactory(
+        organization=acme,
+        title="Gradebook export times out",
+        resolution_due_at=now + timedelta(hours=3),
+    )
     TicketFactory(
         organization=longest,
         status=Ticket.Status.IN_PROGRESS,
