@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.models import CannedReply
 from config.admin import ModelAdmin, staff_users
+from tickets.models import CannedReply
 
 
 @admin.register(CannedReply)

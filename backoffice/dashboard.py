@@ -32,7 +32,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tickets.admin_queue import BREACHING_WINDOW, due_html, staff_zone
-from tickets.models import BREACHED, Ticket, nearest_due, queue_rank, sla_status_expression
+from tickets.expressions import BREACHED, nearest_due, queue_rank, sla_status_expression
+from tickets.models import Ticket
 
 UNRESOLVED = [Ticket.Status.OPEN, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING]
 DONE = [Ticket.Status.RESOLVED, Ticket.Status.CLOSED]

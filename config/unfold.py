@@ -98,7 +98,7 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
             *queue_items(),
             model_item("All requests", "tickets.ticket", "list_alt", active=_all_requests_active),
             model_item("SLA breaches", "tickets.slabreach", "running_with_errors"),
-            model_item("Canned replies", "backoffice.cannedreply", "quickreply"),
+            model_item("Canned replies", "tickets.cannedreply", "quickreply"),
         ),
         _group(
             "Customers",

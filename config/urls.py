@@ -9,7 +9,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config import error_pages
 from config.api import not_found_view
-from tickets.downloads import attachment_admin_download
 
 
 class DocsView(SpectacularSwaggerSplitView):
@@ -44,12 +43,7 @@ urlpatterns = [
     ),
     path("api/docs/", DocsView.as_view(url_name="schema"), name="docs"),
     path("admin/mfa/", include("accounts.mfa_urls")),  # staff two-factor pages (accounts.mfa)
-    # Staff download of an attachment (issue 14), linked from the admin workspace.
-    path(
-        "admin/attachments/<int:pk>/download",
-        attachment_admin_download,
-        name="attachment-admin-download",
-    ),
+    path("admin/", include("tickets.admin_urls")),  # staff attachment downloads (issue 14)
     path("admin/", admin.site.urls),
     path("", include("ops.urls")),  # /health/live, /health/ready, /metrics (issue 16)
     path("portal/", include("portal.urls")),

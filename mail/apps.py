@@ -9,6 +9,7 @@ class MailConfig(AppConfig):
     def ready(self) -> None:
         from anymail.signals import inbound
 
+        from mail import notifications  # noqa: F401  (registers the desk's answers)
         from mail.webhooks import receive
 
         inbound.connect(receive, dispatch_uid="mail.webhooks.receive")

@@ -40,9 +40,10 @@ from accounts import tenancy
 from accounts.models import User
 from config.errors import DomainError
 from entitlements.models import Entitlement, EntitlementClass
-from mail import addresses
+from mail import notifications as mail_notifications
 from mail.models import InboundMessage, Mailbox
 from tickets import actions, attachments, notifications
+from tickets import reply_addresses as addresses
 from tickets.errors import AttachmentScanUnavailable
 from tickets.models import Ticket
 
@@ -428,7 +429,7 @@ def _open(mail: ParsedMail, inbound: InboundMessage) -> None:
     if len(entitlements) != 1:
         inbound.outcome = Outcome.ASKED
         inbound.reason = "several active environments" if entitlements else "no active environment"
-        notifications.schedule(notifications.which_environment, inbound.pk)
+        notifications.schedule(mail_notifications.which_environment, inbound.pk)
         return
     text = _body(mail, forwards=True)
     if not text:

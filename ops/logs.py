@@ -29,7 +29,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 [redacted]"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), "[redacted-jwt]"),
-    # A request's thread id and reply address carry its HMAC (mail.addresses): SR-20260042.<hmac>@
+    # A request's thread id and reply address carry its HMAC (tickets.reply_addresses): SR-20260042.<hmac>@
     (re.compile(r"\b([A-Za-z]+-\d+)\.[A-Za-z0-9]{6,}@"), r"\1.[redacted]@"),
     # The tag of a sub-address is a reply address's secret: keep the mailbox, drop the tag.
     (re.compile(r"([A-Za-z0-9._%-]+)\+[A-Za-z0-9._=%-]+@"), r"\1+[redacted]@"),

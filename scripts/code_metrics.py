@@ -26,6 +26,10 @@ PACKAGES = (
     "services",
     "tickets",
     "audit",
+    "ops",
+    "backoffice",
+    "mail",
+    "portal",
     "bench",
 )
 

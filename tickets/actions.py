@@ -28,22 +28,29 @@ from audit import actions as audit
 from audit.models import AuditEntry
 from config.fsm import record_change, run_transition
 from config.numbering import next_ticket_number
-from entitlements.errors import EntitlementNotActive
-from entitlements.models import Entitlement, EntitlementClass
-from environments.errors import EnvironmentDecommissioned
+from entitlements.models import Entitlement
 from environments.models import Environment
 from services.models import Service
 from tickets import attachments, notifications
 from tickets.attachments import CheckedFile
 from tickets.errors import (
-    EntitlementClassForbidden,
     Reason,
     TicketClosed,
     TicketForbidden,
     TicketInvalid,
-    TicketNotFound,
     TicketNotRateable,
     TicketTransitionNotAllowed,
+)
+from tickets.intake import (
+    check_client_may_open,
+    clean_priority,
+    clean_text,
+    environment_of,
+    organization_of,
+    requester_for,
+    require_writer,
+    resolution_fields,
+    resolve_target,
 )
 from tickets.models import (
     Priority,
@@ -75,37 +82,6 @@ def _require_staff(actor: User | None) -> None:
     tenancy.require_staff(actor, error=TicketForbidden)
 
 
-def _require_writer(actor: User | None, org_id: int) -> Membership | None:
-    """Staff, or a live member of the organization with scope `entitlements`, above guest."""
-    return tenancy.require_member(
-        actor,
-        org_id,
-        not_member="You are not a member of this service request's organization.",
-        error=TicketForbidden,
-    )
-
-
-def _lock(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
-
-
-def _text(value: Any, field: str, label: str, max_length: int | None = None) -> str:
-    text = str(value or "").strip()
-    if not text:
-        raise TicketInvalid(f"{label} is required.", field=field)
-    if max_length and len(text) > max_length:
-        raise TicketInvalid(f"{label} has at most {max_length} characters.", field=field)
-    return text
-
-
-def _priority(value: Any) -> str:
-    if value not in Priority.values:
-        raise TicketInvalid(
-            f"Priority must be one of: {', '.join(Priority.values)}.", field="priority"
-        )
-    return str(value)
-
-
 def _check_assignee(assignee: User | None) -> None:
     if assignee is not None and not (assignee.is_staff and assignee.is_active):
         raise TicketInvalid(
@@ -113,102 +89,8 @@ def _check_assignee(assignee: User | None) -> None:
         )
 
 
-def _environment_of(entitlement: Entitlement) -> Environment | None:
-    """The environment of an ENV entitlement (one query, none when the API joined it in)."""
-    try:
-        return entitlement.environment
-    except Environment.DoesNotExist:
-        return None
-
-
-def _resolve_target(
-    entitlement: Entitlement | None, environment: Environment | None, service: Service | None
-) -> Entitlement:
-    """The entitlement the request is raised against; a service or environment implies it."""
-    if environment is not None and service is not None:
-        raise TicketInvalid("Name an environment or a service, not both.", field="service_id")
-    target = environment or service
-    if target is not None:
-        if entitlement is not None and entitlement.pk != target.entitlement_id:
-            raise TicketInvalid(
-                f"The {target._meta.verbose_name} belongs to another entitlement.",
-                field="entitlement_id",
-            )
-        return target.entitlement
-    if entitlement is None:
-        raise TicketInvalid(
-            "Name the entitlement (entitlement_id, environment_id or service_id).",
-            field="entitlement_id",
-        )
-    return entitlement
-
-
-def _organization_of(entitlement: Entitlement, org: Organization | None) -> Organization:
-    """The request's organization: the entitlement's; a standalone one's is named by the caller."""
-    organization = entitlement.organization
-    if organization is None:
-        if org is None:
-            raise TicketInvalid(
-                f"Entitlement {entitlement.code} belongs to no organization; name one.",
-                field="organization_id",
-            )
-        return org
-    if org is not None and organization.pk != org.pk:
-        raise TicketNotFound(f"Entitlement {entitlement.pk} not found in this organization.")
-    return organization
-
-
-def _check_client_may_open(
-    actor: User,
-    organization: Organization,
-    entitlement: Entitlement,
-    environment: Environment | None,
-    service: Service | None,
-    requester: User | None,
-) -> None:
-    """Clients open requests for themselves, against an active ENV entitlement of their org."""
-    _require_writer(actor, organization.pk)
-    if service is not None or entitlement.entitlement_class != EntitlementClass.ENV:
-        raise EntitlementClassForbidden(
-            f"Clients open service requests only against environment (ENV) entitlements; "
-            f"{entitlement.code} is a {entitlement.get_entitlement_class_display()} "
-            f"({entitlement.entitlement_class}) entitlement. Ask MIDDAG staff to open it."
-        )
-    if requester is not None and requester.pk != actor.pk:
-        raise TicketForbidden("Only MIDDAG staff may open a request on someone else's behalf.")
-    if entitlement.status != Entitlement.Status.ACTIVE:
-        raise EntitlementNotActive(
-            f"Entitlement {entitlement.code} is {entitlement.status}; service requests need "
-            "an active entitlement.",
-            reason=Reason.ENTITLEMENT_NOT_ACTIVE,
-        )
-    if environment is not None and environment.status == Environment.Status.DECOMMISSIONED:
-        raise EnvironmentDecommissioned(
-            f"Environment {environment.name} is decommissioned; it takes no service requests.",
-            reason=Reason.ENVIRONMENT_DECOMMISSIONED,
-        )
-
-
-def _requester(actor: User | None, requester: User | None, organization: Organization) -> User:
-    """The requester: the actor, or (staff) a live member of the organization."""
-    requester = requester or actor
-    if requester is None:
-        raise TicketInvalid("A requester is required.", field="requester_id")
-    if requester != actor and not tenancy.is_live_member(requester, organization.pk):
-        raise TicketInvalid(
-            "The requester must be a member of the organization.", field="requester_id"
-        )
-    return requester
-
-
-def _resolution(close: bool, resolution_type: str, subject: str) -> tuple[str, str]:
-    """A request closed as it is opened needs its resolution type and subject; others keep none."""
-    if not close:
-        return "", ""
-    return (
-        _text(resolution_type, "resolution_type", "A resolution type", 80),
-        _text(subject, "resolution_subject", "A resolution subject", 200),
-    )
+def _lock(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
 def _save_new(ticket: Ticket, *, actor: User | None, reason: str = "") -> Ticket:
@@ -253,18 +135,18 @@ def ticket_create(
 ) -> Ticket:
     """Open a service request: clients only against an active ENV entitlement of their org;
     `files` come with the description (checked before anything is written)."""
-    title = _text(title, "title", "A title", 200)
-    description = _text(description, "description", "A description")
-    priority = _priority(priority)
-    entitlement = _resolve_target(entitlement, environment, service)
-    organization = _organization_of(entitlement, org)
-    resolution_type, resolution_subject = _resolution(
+    title = clean_text(title, "title", "A title", 200)
+    description = clean_text(description, "description", "A description")
+    priority = clean_priority(priority)
+    entitlement = resolve_target(entitlement, environment, service)
+    organization = organization_of(entitlement, org)
+    resolution_type, resolution_subject = resolution_fields(
         close_immediately, resolution_type, resolution_subject
     )
     if environment is None and service is None and entitlement.entitlement_class == "ENV":
-        environment = _environment_of(entitlement)
+        environment = environment_of(entitlement)
     if not _is_staff(actor):
-        _check_client_may_open(actor, organization, entitlement, environment, service, requester)
+        check_client_may_open(actor, organization, entitlement, environment, service, requester)
     checked = attachments.prepare(files)  # after the rules: a refused request reads no file
     ticket = _save_new(
         Ticket(
@@ -276,7 +158,7 @@ def ticket_create(
             entitlement=entitlement,
             environment=environment,
             service=service,
-            requester=_requester(actor, requester, organization),
+            requester=requester_for(actor, requester, organization),
             source=source,
             created_at=timezone.now(),
             resolution_type=resolution_type,
@@ -286,14 +168,20 @@ def ticket_create(
         reason=(reason or "").strip()[:500],  # why staff opened it (e.g. inactive entitlement)
     )
     attachments.store(ticket=ticket, files=checked, uploader=actor)
-    for name in ("resolve", "close") if close_immediately else ():
+    return _close_at_once(ticket, actor=actor) if close_immediately else ticket
+
+
+def _close_at_once(ticket: Ticket, *, actor: User | None) -> Ticket:
+    """A request recorded as already done (the helpdesk API's `close_immediately`): resolved, then
+    closed, both in its history with the resolution subject as the reason."""
+    for name in ("resolve", "close"):
         ticket = run_transition(
             ticket,
             name,
             actor=actor,
             history_model=TicketStatusChange,
             reasons=Reason,
-            reason=resolution_subject,
+            reason=ticket.resolution_subject,
         )
     return ticket
 
@@ -306,7 +194,7 @@ def ticket_transition(*, ticket: Ticket, name: str, actor: User | None, reason: 
     reason = (reason or "").strip()
     if name == "reopen" and not reason:
         raise TicketInvalid("A reason is required to reopen a service request.", field="reason")
-    _require_writer(actor, ticket.organization_id)
+    require_writer(actor, ticket.organization_id)
 
     def may(locked: Ticket) -> None:  # the lifecycle allows the move; may this actor make it?
         if actor is not None and not has_transition_perm(getattr(locked, name), actor):
@@ -338,11 +226,11 @@ def ticket_reply(
 ) -> Reply:
     """Add to the conversation: internal notes are staff-only; a client answer resumes waiting.
     `files` belong to the reply (an internal note's are internal)."""
-    message = _text(message, "message", "A message")
+    message = clean_text(message, "message", "A message")
     locked = _lock(ticket)
     staff = _is_staff(author)
     if not staff:
-        _require_writer(author, locked.organization_id)
+        require_writer(author, locked.organization_id)
         if internal:
             raise TicketForbidden("Only MIDDAG staff may write internal notes.")
     if locked.status in TERMINAL:
@@ -435,10 +323,10 @@ def ticket_update(*, ticket: Ticket, actor: User | None, **fields: Any) -> Ticke
     before = audit.snapshot(locked, list(fields))
     changed: list[str] = []
     if "title" in fields:
-        locked.title = _text(fields["title"], "title", "A title", 200)
+        locked.title = clean_text(fields["title"], "title", "A title", 200)
         changed.append("title")
     if "description" in fields:
-        locked.description = _text(fields["description"], "description", "A description")
+        locked.description = clean_text(fields["description"], "description", "A description")
         changed.append("description")
     if "due_at" in fields:
         locked.due_at = fields["due_at"]
@@ -450,7 +338,7 @@ def ticket_update(*, ticket: Ticket, actor: User | None, **fields: Any) -> Ticke
     if "category" in fields:
         locked.category = fields["category"]
         changed.append("category")
-    if "priority" in fields and _priority(fields["priority"]) != locked.priority:
+    if "priority" in fields and clean_priority(fields["priority"]) != locked.priority:
         locked.priority = fields["priority"]
         tier = Entitlement.objects.values_list("sla_tier", flat=True).get(pk=locked.entitlement_id)
         # From created_at + target + paused time; a response already given keeps its due time.

@@ -24,17 +24,17 @@ from django.utils.translation import gettext_lazy as _
 
 from config.admin import staff_users
 from config.admin_transitions import TransitionActionForm
-from tickets.models import (
+from tickets.expressions import (
     AT_RISK,
     BREACHED,
     MET,
     NONE,
     ON_TRACK,
     PAUSED,
-    Ticket,
     nearest_due,
     queue_rank,
 )
+from tickets.models import Ticket
 
 BREACHING_WINDOW = timedelta(hours=4)
 UNRESOLVED = [Ticket.Status.OPEN, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING]

@@ -23,12 +23,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from backoffice.canned import canned_for
-from backoffice.models import CannedReply
 from config.admin import ActionModelForm
 from tickets import actions
 from tickets.admin_queue import SLA_KINDS, SLA_LABELS, STATUS_KINDS, due_html
-from tickets.models import Reply, Ticket, TicketStatusChange, nearest_due, queue_rank
+from tickets.canned import canned_for
+from tickets.expressions import nearest_due, queue_rank
+from tickets.models import CannedReply, Reply, Ticket, TicketStatusChange
 from tickets.sla import current_sla_status
 
 Status = Ticket.Status

@@ -9,7 +9,8 @@ from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from entitlements.models import Priority
-from tickets.models import AT_RISK, BREACHED, Ticket
+from tickets.expressions import AT_RISK, BREACHED
+from tickets.models import Ticket
 
 # Requests someone still has to act on (resolved ones wait for the client, terminal ones for no one).
 OPEN = [Ticket.Status.OPEN, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING]

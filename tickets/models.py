@@ -10,18 +10,11 @@ from django.core.files.storage import Storage, storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import (
-    Case,
-    CharField,
-    DateTimeField,
     F,
-    IntegerField,
     OuterRef,
     Q,
     Subquery,
-    Value,
-    When,
 )
-from django.db.models.functions import Least
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -30,6 +23,12 @@ from accounts.tenancy import is_staff
 from entitlements.models import Entitlement, Priority, SlaTier
 from environments.models import Environment
 from services.models import Service
+from tickets.expressions import (
+    nearest_due,
+    priority_rank,
+    queue_rank,
+    sla_status_expression,
+)
 
 
 class TicketCategory(models.Model):
@@ -67,45 +66,6 @@ class SlaTarget(models.Model):
         return f"{self.tier}/{self.priority}"
 
 
-PRIORITY_RANK = {Priority.LOW: 1, Priority.NORMAL: 2, Priority.HIGH: 3, Priority.URGENT: 4}
-
-
-def priority_rank() -> Case:
-    """Low 1 … urgent 4: ordering by priority means urgency. The same expression is indexed
-    (Ticket.Meta.indexes), so a list ordered by it, deep pages included, reads the index."""
-    return Case(
-        *[When(priority=p, then=Value(rank)) for p, rank in PRIORITY_RANK.items()],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-
-
-def queue_rank() -> Case:
-    """The queue's first key: running 0, paused (waiting) 1, resolved 2, closed or cancelled 3.
-    Indexed with `nearest_due()` (Ticket.Meta.indexes): the urgency order reads the index."""
-    live = ["open", "in_progress", "waiting"]
-    return Case(
-        When(paused_at__isnull=True, status__in=live, then=Value(0)),
-        When(status__in=live, then=Value(1)),
-        When(status="resolved", then=Value(2)),
-        default=Value(3),
-        output_field=IntegerField(),
-    )
-
-
-def nearest_due() -> Least:
-    """The nearest due time: the response due time while unanswered (or answered late: a breach),
-    the resolution due time, the date agreed with the client. Past due times sort first."""
-    response = Case(
-        When(
-            Q(first_response_at__isnull=True) | Q(first_response_at__gt=F("response_due_at")),
-            then=F("response_due_at"),
-        ),
-        output_field=DateTimeField(),
-    )
-    return Least(response, F("resolution_due_at"), F("due_at"), output_field=DateTimeField())
-
-
 def staff_only(ticket: Ticket, user) -> bool:
     """start and wait are the desk's work: MIDDAG staff (or the system) only."""
     return is_staff(user)
@@ -114,57 +74,6 @@ def staff_only(ticket: Ticket, user) -> bool:
 def may_cancel(ticket: Ticket, user) -> bool:
     """Clients cancel a request until it is resolved; a resolved one is closed or reopened."""
     return is_staff(user) or ticket.status != Ticket.Status.RESOLVED
-
-
-# The SLA statuses (tickets.sla has the rules; this is their SQL twin, used by the queryset).
-ON_TRACK, AT_RISK, BREACHED, PAUSED, MET, NONE = (
-    "on_track",
-    "at_risk",
-    "breached",
-    "paused",
-    "met",
-    "none",
-)
-SLA_STATUSES = [ON_TRACK, AT_RISK, BREACHED, PAUSED, MET, NONE]
-
-
-def sla_status_expression(now: datetime) -> Case:
-    """`sla_status` in SQL, on the stored times only (so it is filterable and indexable)."""
-    done = Q(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
-    running, paused = Q(paused_at__isnull=True), Q(paused_at__isnull=False)
-    late_first_response = Q(
-        response_due_at__isnull=False, first_response_at__gt=F("response_due_at")
-    )
-    done_late = late_first_response | Q(
-        response_due_at__isnull=False,
-        first_response_at__isnull=True,
-        resolved_at__gt=F("response_due_at"),
-    )
-    done_late |= Q(resolution_due_at__isnull=False, resolved_at__gt=F("resolution_due_at"))
-    response_passed = Q(response_due_at__isnull=False, first_response_at__isnull=True) & (
-        (running & Q(response_due_at__lt=now)) | (paused & Q(response_due_at__lt=F("paused_at")))
-    )
-    resolution_passed = Q(resolution_due_at__isnull=False) & (
-        (running & Q(resolution_due_at__lt=now))
-        | (paused & Q(resolution_due_at__lt=F("paused_at")))
-    )
-    at_risk = Q(first_response_at__isnull=True, response_risk_at__lt=now) | Q(
-        resolution_risk_at__lt=now
-    )
-    return Case(
-        When(
-            Q(status=Ticket.Status.CANCELLED)
-            | Q(response_due_at__isnull=True, resolution_due_at__isnull=True),
-            then=Value(NONE),
-        ),
-        When(done & done_late, then=Value(BREACHED)),
-        When(done, then=Value(MET)),
-        When(late_first_response | response_passed | resolution_passed, then=Value(BREACHED)),
-        When(paused, then=Value(PAUSED)),
-        When(at_risk, then=Value(AT_RISK)),
-        default=Value(ON_TRACK),
-        output_field=CharField(max_length=10),
-    )
 
 
 class TicketQuerySet(OrgQuerySet):
@@ -230,6 +139,8 @@ class Ticket(ConcurrentTransitionMixin, OrgOwnedModel):
         ADMIN = "admin", "Back office"
         ISP = "isp", "ISP ticket API"
         HELPDESK = "helpdesk", "Helpdesk ticket API"
+        PORTAL = "portal", "Client portal"
+        EMAIL = "email", "E-mail"
 
     NON_TERMINAL = [Status.OPEN, Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED]
 
@@ -538,3 +449,45 @@ class Attachment(OrgOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.size} bytes) on {self.ticket_id}"
+
+
+class CannedReply(models.Model):
+    """A saved answer: its body's placeholders are filled for the request it is inserted into;
+    sending it may also move the request (e.g. wait for the client) and hand it to someone."""
+
+    class Then(models.TextChoices):
+        NOTHING = "", "Leave the status as it is"
+        START = "start", "Start work"
+        WAIT = "wait", "Wait for the client"
+        RESOLVE = "resolve", "Resolve"
+
+    title = models.CharField(max_length=120, unique=True)
+    body = models.TextField(
+        help_text=(
+            "Placeholders: {requester_name} {request_number} {request_title} {organization} "
+            "{environment_url} {agent_name}."
+        )
+    )
+    transition = models.CharField(
+        "then", max_length=10, choices=Then.choices, blank=True, default=Then.NOTHING
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"is_staff": True, "is_active": True},
+        help_text="Hand the request to this person when the reply is sent (optional).",
+    )
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = "canned reply"
+        verbose_name_plural = "canned replies"
+
+    def __str__(self) -> str:
+        return self.title

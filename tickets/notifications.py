@@ -18,12 +18,13 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from accounts.models import User
 from ops.outbox import enqueue
 from tickets.models import Reply, SlaBreach, Ticket
+from tickets.reply_addresses import reply_address, root_message_id
 
 logger = logging.getLogger("tickets.notifications")
-_NOT_NOTIFICATIONS = {"schedule", "by_name", "muted", "clean_header"}
+_NOT_NOTIFICATIONS = {"schedule", "register", "by_name", "muted", "clean_header"}
+_REGISTERED: dict[str, Callable[[int], None]] = {}
 _muted: ContextVar[bool] = ContextVar("tickets_notifications_muted", default=False)
 
 
@@ -34,9 +35,16 @@ def schedule(fn: Callable[[int], None], pk: int) -> None:
         enqueue(fn.__name__, pk)
 
 
+def register(fn: Callable[[int], None]) -> Callable[[int], None]:
+    """Make a notification of an app above tickets (e.g. mail's answers to the desk) known to the
+    task by its name; the app registers it when it is ready, in web and worker processes alike."""
+    _REGISTERED[fn.__name__] = fn
+    return fn
+
+
 def by_name(name: str) -> Callable[[int], None]:
     """The notification function `name` (what the task receives), or LookupError."""
-    fn = globals().get(name)
+    fn = _REGISTERED.get(name) or globals().get(name)
     if name.startswith("_") or name in _NOT_NOTIFICATIONS or not callable(fn):
         raise LookupError(f"No notification named {name!r}.")
     return fn  # type: ignore[no-any-return]
@@ -113,8 +121,6 @@ def _render(
 def _thread(ticket: Ticket) -> dict[str, object]:
     """A new Message-ID in the request's thread (In-Reply-To and References name its root) and
     the reply address that brings an answer back to it."""
-    from mail.addresses import reply_address, root_message_id
-
     root = root_message_id(ticket.pk, ticket.number)
     domain = root.rpartition("@")[2].rstrip(">") or None
     return {
@@ -229,39 +235,3 @@ def sla_breached(breach_id: int) -> None:
         breach=breach,
         kind=kind,
     )
-
-
-def which_environment(inbound_id: int) -> None:
-    """To a member who mailed the desk: no request opened, name the environment (or there is none).
-
-    Sent once per inbound message; never to an automatic sender (mail.inbound filters those)."""
-    from entitlements.models import Entitlement, EntitlementClass
-    from mail.models import InboundMessage
-
-    inbound = InboundMessage.objects.filter(pk=inbound_id).first()
-    if inbound is None or not inbound.sender:
-        return
-    from accounts.tenancy import live_memberships
-
-    user = User.objects.filter(email__iexact=inbound.sender, is_active=True).first()
-    orgs = live_memberships().filter(user=user).values("organization_id") if user else []
-    codes = sorted(
-        Entitlement.objects.filter(
-            organization_id__in=orgs,
-            entitlement_class=EntitlementClass.ENV,
-            status=Entitlement.Status.ACTIVE,
-        ).values_list("code", flat=True)
-    )
-    subject = f"Re: {clean_header(inbound.subject) or 'your message'}"
-    text, html = _render(
-        "which_environment",
-        subject,
-        None,
-        name=clean_header(user.name if user else "", 100),
-        codes=codes if len(codes) > 1 else [],
-        subject_line=clean_header(inbound.subject),
-    )
-    headers = {"Auto-Submitted": "auto-replied"}
-    if inbound.message_id.startswith("<"):
-        headers.update({"In-Reply-To": inbound.message_id, "References": inbound.message_id})
-    _send(subject, text, [inbound.sender], html=html, headers=headers)

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
-from tickets.models import (  # the statuses and their SQL twin live with the queryset
+from tickets.expressions import (  # the statuses' SQL twin
     AT_RISK,
     BREACHED,
     MET,
@@ -36,10 +36,9 @@ from tickets.models import (  # the statuses and their SQL twin live with the qu
     ON_TRACK,
     PAUSED,
     SLA_STATUSES,
-    SlaTarget,
-    Ticket,
     sla_status_expression,
 )
+from tickets.models import SlaTarget, Ticket
 
 __all__ = [
     "AT_RISK",

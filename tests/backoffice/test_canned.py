@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from backoffice.canned import canned_for, fill, placeholder_values
-from backoffice.models import CannedReply
 from tests.factories import EnvironmentFactory
+from tickets.canned import canned_for, fill, placeholder_values
+from tickets.models import CannedReply
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def test_canned_for_lists_active_ones_filled(make_ticket, staff, staff2):
 
 def test_staff_manage_canned_replies_in_the_admin(staff_admin, staff):
     response = staff_admin.post(
-        reverse("admin:backoffice_cannedreply_add"),
+        reverse("admin:tickets_cannedreply_add"),
         {
             "title": "Need access",
             "body": "Hello {requester_name}, please give us access to {environment_url}.",
@@ -58,7 +58,7 @@ def test_staff_manage_canned_replies_in_the_admin(staff_admin, staff):
     assert response.status_code == 302, response.context["adminform"].form.errors
     canned = CannedReply.objects.get()
     assert (canned.transition, canned.assignee) == ("wait", staff)
-    listing = staff_admin.get(reverse("admin:backoffice_cannedreply_changelist"))
+    listing = staff_admin.get(reverse("admin:tickets_cannedreply_changelist"))
     assert "Need access" in listing.text
-    page = staff_admin.get(reverse("admin:backoffice_cannedreply_add")).text
+    page = staff_admin.get(reverse("admin:tickets_cannedreply_add")).text
     assert "{requester_name}" in page  # the placeholders are listed for the writer

@@ -11,7 +11,6 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from backoffice.models import CannedReply
 from tests.browser.conftest import admin_login
 from tests.factories import (
     PASSWORD,
@@ -23,7 +22,7 @@ from tests.factories import (
 )
 from tests.tickets.conftest import _default_sla_targets, backdate  # noqa: F401 (a fixture)
 from tickets import actions
-from tickets.models import Reply, Ticket
+from tickets.models import CannedReply, Reply, Ticket
 
 pytestmark = pytest.mark.usefixtures("_default_sla_targets")
 

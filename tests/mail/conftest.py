@@ -9,10 +9,10 @@ import pytest
 from django.apps import apps
 
 from accounts.models import User
-from mail.addresses import reply_address
 from tests.factories import EntitlementFactory, EnvironmentFactory
 from tickets import actions
 from tickets.models import Ticket
+from tickets.reply_addresses import reply_address
 
 EML = Path(__file__).parent / "eml"
 DESK = "desk@middag.example"

@@ -3,9 +3,9 @@
 from django.urls import reverse
 
 from mail import inbound
-from mail.addresses import reply_address
 from mail.models import InboundMessage, Mailbox
 from tests.mail.conftest import message
+from tickets.reply_addresses import reply_address
 
 FIELDS = {
     "name": "Support",

@@ -13,11 +13,11 @@ from django.core.management import call_command
 from django.db import connection
 
 from mail import inbound
-from mail.addresses import reply_address
 from mail.models import InboundMessage, Mailbox
 from tests.mail import imap_server
 from tests.mail.conftest import DESK, eml, message
 from tickets.models import Reply, Ticket
+from tickets.reply_addresses import reply_address
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "imap-secret"

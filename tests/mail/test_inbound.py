@@ -4,12 +4,12 @@ import pytest
 from django.test import TestCase
 
 from mail import inbound
-from mail.addresses import reply_address
 from mail.models import InboundMessage
 from tests.factories import EntitlementFactory, MembershipFactory, StaffFactory, UserFactory
 from tests.mail.conftest import DESK, eml, message
 from tickets import actions
 from tickets.models import Reply, Ticket, TicketStatusChange
+from tickets.reply_addresses import reply_address
 
 Outcome = InboundMessage.Outcome
 

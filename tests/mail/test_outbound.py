@@ -3,10 +3,10 @@
 import pytest
 from django.db import transaction
 
-from mail.addresses import reply_address, reply_target, root_message_id, token_valid
 from tests.factories import StaffFactory
 from tickets import actions, notifications
 from tickets.models import Ticket
+from tickets.reply_addresses import reply_address, reply_target, root_message_id, token_valid
 
 
 def threaded(message, ticket: Ticket) -> None:

@@ -6,10 +6,10 @@ import hmac
 
 import pytest
 
-from mail.addresses import reply_address
 from mail.models import InboundMessage
 from tests.mail.conftest import eml
 from tickets.models import Reply
+from tickets.reply_addresses import reply_address
 
 KEY = "key-mailgun-signing-0123456789"
 SECRET = "mailgun:webhook-pass-0123456789"

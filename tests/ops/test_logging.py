@@ -13,10 +13,10 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from mail.addresses import reply_address, root_message_id
 from ops.logs import JsonFormatter, redact
 from ops.models import Delivery
 from tests.conftest import client_for
+from tickets.reply_addresses import reply_address, root_message_id
 
 pytestmark = pytest.mark.django_db
 API = "/wp-json/middag-account/v1"

@@ -8,12 +8,11 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from backoffice.models import CannedReply
 from tests.factories import EnvironmentFactory
 from tests.tickets.conftest import move
 from tests.tickets.test_admin import form_data
 from tickets import actions
-from tickets.models import Reply, Ticket, TicketStatusChange
+from tickets.models import CannedReply, Reply, Ticket, TicketStatusChange
 
 pytestmark = pytest.mark.django_db
 

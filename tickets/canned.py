@@ -6,8 +6,7 @@ import re
 from collections.abc import Iterable
 
 from accounts.models import User
-from backoffice.models import CannedReply
-from tickets.models import Ticket
+from tickets.models import CannedReply, Ticket
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 PLACEHOLDERS = (
