@@ -393,6 +393,7 @@ def _follow_up(
             requester=old.requester if staff else None,
             org=old.organization,
             files=(files := _files(mail))[0],
+            source=Ticket.Source.EMAIL,
         )
         _note_refused(ticket, files[1])
         inbound.ticket, inbound.outcome = ticket, Outcome.FOLLOW_UP
@@ -442,6 +443,7 @@ def _open(mail: ParsedMail, inbound: InboundMessage) -> None:
             description=text,
             entitlement=entitlements[0],
             files=(files := _files(mail))[0],
+            source=Ticket.Source.EMAIL,
         )
         _note_refused(ticket, files[1])
         inbound.ticket, inbound.outcome = ticket, Outcome.CREATED

@@ -529,6 +529,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     description=data["description"],
                     priority=data["priority"],
                     files=request.FILES.getlist("files"),
+                    source=Ticket.Source.PORTAL,
                 )
             except DomainError as exc:
                 problem, status = refusal(exc), exc.status_code

@@ -238,6 +238,7 @@ def test_reply_to_closed_request_opens_a_new_one(ticket, member, ending):
     assert new.description.startswith(f"Follow-up to {ticket.number}")
     assert "Again!" in new.description
     assert new.requester == member
+    assert new.source == Ticket.Source.EMAIL
     assert new.entitlement_id == ticket.entitlement_id
     assert not Reply.objects.filter(ticket=ticket).exists()
 
@@ -252,6 +253,7 @@ def test_mail_to_the_desk_opens_a_request(member, env_entitlement):
     assert ticket.title == "Disk almost full on moodle-prod"
     assert ticket.entitlement == env_entitlement
     assert ticket.requester == member
+    assert ticket.source == Ticket.Source.EMAIL
     assert "/var is 97% full" in ticket.description  # a forward keeps what it forwards
 
 

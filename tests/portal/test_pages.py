@@ -401,6 +401,7 @@ def test_new_request_on_an_active_environment(portal_client, member, environment
     assert response.status_code == 302
     assert response["Location"] == f"/portal/requests/{ticket.pk}/"
     assert (ticket.requester, ticket.environment, ticket.priority) == (member, environment, "high")
+    assert ticket.source == Ticket.Source.PORTAL
     assert ticket.history.get().transition == "create"
     refused = client.post(
         "/portal/requests/new/",
