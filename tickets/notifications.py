@@ -171,8 +171,8 @@ def staff_replied(reply_id: int) -> None:
         .filter(pk=reply_id)
         .first()
     )
-    if reply is None or reply.internal:
-        return
+    if reply is None or reply.internal or not reply.ticket.requester.mail_replies:
+        return  # the requester's profile may turn these mails off (the portal's profile page)
     ticket = reply.ticket
     _send_about(
         ticket,
@@ -210,6 +210,8 @@ def ticket_resolved(ticket_id: int) -> None:
     ticket = _ticket(ticket_id)
     if ticket is None or ticket.status != Ticket.Status.RESOLVED:
         return
+    if not ticket.requester.mail_status:
+        return  # turned off in the requester's profile
     _send_about(ticket, "ticket_resolved", f"Resolved: {ticket.title}", [ticket.requester.email])
 
 

@@ -77,6 +77,26 @@ def test_every_ticket_mail_is_threaded_with_both_parts(
     assert len(ids) == len(mailoutbox)  # one Message-ID per mail
 
 
+@pytest.mark.parametrize(
+    ("preference", "silenced"), [("mail_replies", "New reply"), ("mail_status", "Resolved")]
+)
+def test_the_requesters_profile_turns_client_mail_off(
+    ticket, member, preference, silenced, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The portal's profile choices (User.mail_replies, mail_status) are honoured."""
+    setattr(member, preference, False)
+    member.save(update_fields=[preference])
+    staff = StaffFactory()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.ticket_reply(ticket=ticket, author=staff, message="We are on it.")
+        actions.ticket_transition(ticket=ticket, name="resolve", actor=staff)
+
+    to_member = [m.subject for m in mailoutbox if member.email in m.to]
+    assert len(to_member) == 1
+    assert silenced not in to_member[0]
+
+
 def test_internal_note_mails_nobody(ticket, mailoutbox, django_capture_on_commit_callbacks):
     mailoutbox.clear()
 
