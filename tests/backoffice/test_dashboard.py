@@ -181,3 +181,30 @@ def test_plain_staff_see_the_dashboard_and_no_internal_tables(org):
     assert "kpi-my_open" in page.text
     for internal in ("sequences", "token_blacklist", "/admin/auth/group/", "idempotency"):
         assert internal not in page.text.lower()
+
+
+def test_compliance_agrees_with_the_sla_status_of_each_done_request(superuser, org, now):
+    """The dashboard's plain conditions give each done request the SLA status the API shows."""
+    from django.db.models import Count, Q
+
+    from backoffice.dashboard import DONE_LATE, HAS_SLA
+    from tickets.expressions import sla_status_expression
+
+    hour = timedelta(hours=1)
+    cases = [
+        {},  # no targets: neither met nor late
+        {"resolution_due_at": now + hour},  # met
+        {"resolution_due_at": now - hour},  # resolved after the due time: late
+        {"response_due_at": now - 3 * hour, "first_response_at": now - 2 * hour},  # late answer
+        {"response_due_at": now - 3 * hour, "resolution_due_at": now + hour},  # never answered
+        {"response_due_at": now + hour, "first_response_at": now - hour},  # answered in time
+    ]
+    for fields in cases:
+        TicketFactory(organization=org, status=Ticket.Status.RESOLVED, resolved_at=now, **fields)
+    done = Ticket.objects.filter(status=Ticket.Status.RESOLVED)
+    expected = done.annotate(sla=sla_status_expression(now)).aggregate(
+        met=Count("pk", filter=Q(sla="met")), late=Count("pk", filter=Q(sla="breached"))
+    )
+    got = done.aggregate(with_sla=Count("pk", filter=HAS_SLA), late=Count("pk", filter=DONE_LATE))
+    assert (got["with_sla"] - got["late"], got["late"]) == (expected["met"], expected["late"])
+    assert expected == {"met": 2, "late": 3}
