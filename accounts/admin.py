@@ -24,7 +24,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import display
-from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from unfold.forms import (
+    AdminPasswordChangeForm,
+    AuthenticationForm,
+    UserChangeForm,
+    UserCreationForm,
+)
 
 from accounts import actions
 from accounts.models import Membership, Organization, User
@@ -35,7 +40,7 @@ from config.errors import DomainError, Invalid
 Role = Membership.Role
 
 
-class AdminSignInForm(AdminAuthenticationForm):
+class AdminSignInForm(AuthenticationForm):  # unfold's: Django's admin form, themed inputs
     """The admin's login: the API's limits first, then one hash; staff-only is decided after it."""
 
     error_messages = {

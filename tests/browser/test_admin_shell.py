@@ -138,3 +138,17 @@ def test_the_entitlement_page_shows_status_expiry_and_its_requests(
     expect(signed_in.locator(".expiry-warning").first).to_be_visible()
     screenshot(signed_in, "admin-entitlement", full_page=True)
     assert not signed_in.errors, signed_in.errors
+
+
+def test_the_sign_in_page_is_the_themes_and_runs_without_errors(page, live_server, screenshot):
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{live_server.url}/admin/")
+    assert "/admin/login/" in page.url
+    expect(page.locator("#login-form")).to_be_visible()
+    for box in ("#id_username", "#id_password"):  # the theme's inputs, not borderless boxes
+        assert "border" in (page.locator(box).get_attribute("class") or "")
+        assert page.locator(box).bounding_box()["height"] >= 30
+    screenshot(page, "admin-login")
+    assert not errors, errors
