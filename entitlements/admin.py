@@ -177,12 +177,11 @@ LINKED_REQUESTS_SHOWN = 10
 def linked_requests(obj: Model, field: str) -> str:
     """The newest service requests raised under `obj` (a link each, its status as a label) and
     a link to all of them in the request list."""
-    from tickets.models import Ticket  # tickets builds on this app: imported when a page asks
-
+    # Through the reverse relation (`tickets`): this app sits below tickets and imports nothing of it.
     tickets = list(
-        Ticket.objects.filter(**{field: obj})
-        .order_by("-created_at", "-id")
-        .only("pk", "number", "title", "status")[: LINKED_REQUESTS_SHOWN + 1]
+        obj.tickets.order_by("-created_at", "-id").only("pk", "number", "title", "status")[
+            : LINKED_REQUESTS_SHOWN + 1
+        ]
     )
     if not tickets:
         return "No service requests."
