@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest
 from django.urls import reverse
@@ -81,12 +81,23 @@ def figures(user: Any, now: datetime | None = None) -> Figures:
     zone = timezone.get_current_timezone()
     today = timezone.localtime(now, zone).date()
     result = Figures(now=now, today=today)
-
-    # 1. The open work, counted once with conditional aggregates.
     unresolved = Ticket.objects.filter(status__in=UNRESOLVED).annotate(
         sla_now=sla_status_expression(now), due=nearest_due()
     )
-    counts = unresolved.aggregate(
+    for name, value in _open_work(unresolved, user, now).items():
+        setattr(result, name, value)
+    result.breaching_soon = _breaching_soon(unresolved, now)
+    first_day = today - timedelta(days=CHART_DAYS - 1)
+    result.created_per_day = _created_per_day(first_day, zone)
+    result.created_today = result.created_per_day.get(today, 0)
+    _add_resolved(result, first_day, zone)
+    result.backlog = _backlog()
+    return result
+
+
+def _open_work(unresolved: QuerySet, user: Any, now: datetime) -> dict[str, int]:
+    """1. The open work, counted once with conditional aggregates."""
+    return unresolved.aggregate(
         unresolved=Count("pk"),
         my_open=Count("pk", filter=Q(assignee_id=user.pk)),
         unassigned=Count("pk", filter=Q(assignee__isnull=True)),
@@ -94,11 +105,11 @@ def figures(user: Any, now: datetime | None = None) -> Figures:
         breached=Count("pk", filter=Q(sla_now=BREACHED)),  # the API's sla_status=breached
         breaching=Count("pk", filter=_breaching(now)),
     )
-    for name, value in counts.items():
-        setattr(result, name, value)
 
-    # 2. Breaching soonest, in the queue's (indexed) urgency order.
-    result.breaching_soon = list(
+
+def _breaching_soon(unresolved: QuerySet, now: datetime) -> list[Ticket]:
+    """2. Breaching soonest, in the queue's (indexed) urgency order."""
+    return list(
         unresolved.filter(_breaching(now))
         .annotate(rank=queue_rank())
         .select_related("organization", "assignee")
@@ -119,8 +130,9 @@ def figures(user: Any, now: datetime | None = None) -> Figures:
         .order_by("rank", "due", "pk")[:BREACHING_SHOWN]
     )
 
-    # 3. Created per day.
-    first_day = today - timedelta(days=CHART_DAYS - 1)
+
+def _created_per_day(first_day: date, zone: tzinfo) -> dict[date, int]:
+    """3. Requests created per day since `first_day`, in the staff member's days."""
     since = datetime.combine(first_day, datetime.min.time(), tzinfo=zone)
     created = (
         Ticket.objects.filter(created_at__gte=since)
@@ -129,10 +141,13 @@ def figures(user: Any, now: datetime | None = None) -> Figures:
         .values("day")
         .annotate(n=Count("pk"))
     )
-    result.created_per_day = {row["day"]: row["n"] for row in created}
-    result.created_today = result.created_per_day.get(today, 0)
+    return {row["day"]: row["n"] for row in created}
 
-    # 4. Resolved per day, with SLA met/late and the ratings.
+
+def _add_resolved(result: Figures, first_day: date, zone: tzinfo) -> None:
+    """4. Resolved per day, with SLA met/late and the ratings, in one query: the resolved chart
+    and today's count, the CSAT ratings (since `first_day`) and the weekly SLA compliance."""
+    today = result.today
     week_start = today - timedelta(days=today.weekday())  # Monday
     first_week = week_start - timedelta(weeks=COMPLIANCE_WEEKS - 1)
     resolved_since = datetime.combine(min(first_week, first_day), datetime.min.time(), tzinfo=zone)
@@ -165,7 +180,9 @@ def figures(user: Any, now: datetime | None = None) -> Figures:
     result.compliance_per_week = [(w, met, late) for w, (met, late) in weeks.items()]
     result.resolved_today = result.resolved_per_day.get(today, 0)
 
-    # 5. Backlog by organization.
+
+def _backlog() -> list[tuple[str, int, int]]:
+    """5. The organizations with the most unresolved requests: (name, id, how many)."""
     backlog = (
         Ticket.objects.filter(status__in=UNRESOLVED)
         .order_by()
@@ -173,8 +190,7 @@ def figures(user: Any, now: datetime | None = None) -> Figures:
         .annotate(n=Count("pk"))
         .order_by("-n", "name")[:BACKLOG_ORGANIZATIONS]
     )
-    result.backlog = [(row["name"], row["organization_id"], row["n"]) for row in backlog]
-    return result
+    return [(row["name"], row["organization_id"], row["n"]) for row in backlog]
 
 
 # A resolved or closed request's SLA outcome: tickets.models.sla_status_expression's "breached"
@@ -226,8 +242,18 @@ def _chart(labels: list[str], datasets: list[dict], **options: Any) -> dict[str,
 
 def charts(f: Figures) -> dict[str, dict[str, str]]:
     """The four charts: created vs resolved, SLA compliance, CSAT, backlog by organization."""
+    return {
+        "created_resolved": _created_resolved_chart(f),
+        "compliance": _compliance_chart(f),
+        "csat": _csat_chart(f),
+        "backlog": _backlog_chart(f),
+    }
+
+
+def _created_resolved_chart(f: Figures) -> dict[str, str]:
+    """Requests created and resolved per day over the last 30 days (lines)."""
     days = [f.today - timedelta(days=CHART_DAYS - 1 - i) for i in range(CHART_DAYS)]
-    created_resolved = _chart(
+    return _chart(
         [d.strftime("%d %b") for d in days],
         [
             {
@@ -246,7 +272,11 @@ def charts(f: Figures) -> dict[str, dict[str, str]]:
             },
         ],
     )
-    compliance = _chart(
+
+
+def _compliance_chart(f: Figures) -> dict[str, str]:
+    """The share of done requests within their SLA, per week (bars, 0 to 100 %)."""
+    return _chart(
         [f"{week.strftime('%d %b')}" for week, _, _ in f.compliance_per_week],
         [
             {
@@ -265,7 +295,11 @@ def charts(f: Figures) -> dict[str, dict[str, str]]:
             "y": {"beginAtZero": True, "max": 100, "ticks": {"stepSize": 25}},
         },
     )
-    csat = _chart(
+
+
+def _csat_chart(f: Figures) -> dict[str, str]:
+    """How many ratings of each star, last 30 days (bars)."""
+    return _chart(
         ["★1", "★2", "★3", "★4", "★5"],
         [
             {
@@ -278,7 +312,11 @@ def charts(f: Figures) -> dict[str, dict[str, str]]:
         ],
         plugins={"legend": {"display": False}},
     )
-    backlog = _chart(
+
+
+def _backlog_chart(f: Figures) -> dict[str, str]:
+    """Unresolved requests of the largest backlogs, per organization (horizontal bars)."""
+    return _chart(
         [name if len(name) <= 20 else name[:19] + "…" for name, _, _ in f.backlog],
         [
             {
@@ -293,12 +331,6 @@ def charts(f: Figures) -> dict[str, dict[str, str]]:
         plugins={"legend": {"display": False}},
         scales={"x": {"beginAtZero": True, "ticks": {"precision": 0}}, "y": {}},
     )
-    return {
-        "created_resolved": created_resolved,
-        "compliance": compliance,
-        "csat": csat,
-        "backlog": backlog,
-    }
 
 
 def kpis(f: Figures) -> list[dict[str, Any]]:
