@@ -49,7 +49,7 @@ beat: install  ## Celery beat, the one scheduler (exactly one per deployment)
 	$(BIN)/python -m celery -A config beat --loglevel $${LOG_LEVEL:-INFO}
 
 procfile: install  ## web (gunicorn), worker and beat together with honcho; development settings, Redis db 2
-	$(DEV) CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/2} $(BIN)/honcho start
+	$(DEV) PATH="$(abspath $(BIN)):$$PATH" CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/2} $(BIN)/honcho start
 
 bench: install  ## gunicorn + wrk against BENCH_TICKETS (100000) tickets in PostgreSQL, then the soak
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 import redis
 from django.db import connection
 
 from tests.ops.conftest import BROKER_DB
-from tests.ops.servers import ROOT, Process, django_env, free_port, wait_for
+from tests.ops.servers import Process, django_env, free_port, wait_for
 
 pytestmark = pytest.mark.postgres
 
@@ -29,7 +32,9 @@ def test_honcho_starts_web_worker_and_beat(django_db_setup, django_db_blocker, t
         WEB_CONCURRENCY="1",
         WORKER_CONCURRENCY="1",
     )
-    honcho = Process([str(ROOT / ".venv/bin/honcho"), "start"], env, tmp_path / "honcho.log")
+    # The Procfile's `python` is this virtualenv's, wherever it is (CI builds one elsewhere).
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    honcho = Process([sys.executable, "-m", "honcho", "start"], env, tmp_path / "honcho.log")
     honcho.start()
     try:
         url = f"http://127.0.0.1:{port}/health/ready"
