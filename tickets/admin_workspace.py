@@ -28,7 +28,7 @@ from tickets import actions
 from tickets.admin_queue import SLA_KINDS, SLA_LABELS, STATUS_KINDS, due_html
 from tickets.canned import canned_for
 from tickets.expressions import nearest_due, queue_rank
-from tickets.models import CannedReply, Reply, Ticket, TicketStatusChange
+from tickets.models import Attachment, CannedReply, Reply, Ticket, TicketStatusChange
 from tickets.sla import current_sla_status
 
 Status = Ticket.Status
@@ -62,6 +62,25 @@ TERMINAL_MOVES = {
 DRAFT_KEY = "workspace-draft-{}"
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); each is checked by the action
+    (tickets.attachments: size, count, type), not here."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
 class TicketWorkspaceForm(ActionModelForm):
     """The change page: fields, composer and transitions, saved through the actions in one go."""
 
@@ -81,6 +100,7 @@ class TicketWorkspaceForm(ActionModelForm):
     )
     assign_to_me = forms.BooleanField(required=False)
     confirmed = forms.BooleanField(required=False)  # the script's "yes" to a final move
+    files = MultipleFileField(label=gettext_lazy("Attach files"), required=False)
     canned_reply = forms.ModelChoiceField(
         queryset=CannedReply.objects.filter(is_active=True),
         required=False,
@@ -95,6 +115,8 @@ class TicketWorkspaceForm(ActionModelForm):
         data = super().clean()
         if data.get("send") and not (data.get("message") or "").strip():
             self.add_error("message", _("Type the reply or the note first."))
+        if data.get("files") and not data.get("send"):
+            self.add_error("files", _("Files go with a reply or a note: type it and send it."))
         return data
 
     def perform(self) -> Ticket:
@@ -126,7 +148,11 @@ class TicketWorkspaceForm(ActionModelForm):
         if send:
             internal, move_after = SENDS[send]
             actions.ticket_reply(
-                ticket=ticket, author=actor, message=data["message"], internal=internal
+                ticket=ticket,
+                author=actor,
+                message=data["message"],
+                internal=internal,
+                files=data.get("files") or None,  # a note's files are internal, as the note
             )
             self.outcome.append(
                 _("Internal note added.")
@@ -183,11 +209,21 @@ class ThreadItem:
     text: str = ""
     reply: Reply | None = None
     extra: dict = field(default_factory=dict)
+    files: list = field(default_factory=list)
 
 
-def thread(ticket: Ticket, replies: list[Reply], history: list[TicketStatusChange]) -> list:
-    """Replies, notes and status changes, oldest first, with names and roles."""
+def thread(
+    ticket: Ticket,
+    replies: list[Reply],
+    history: list[TicketStatusChange],
+    files: list[Attachment] = (),  # type: ignore[assignment]
+) -> list:
+    """Replies, notes and status changes, oldest first, with names and roles; each message with
+    its files (the description's with the opening)."""
     labels = dict(Status.choices)
+    by_reply: dict[int | None, list[Attachment]] = {}
+    for attachment in files:
+        by_reply.setdefault(attachment.reply_id, []).append(attachment)
     items = [
         ThreadItem(
             kind="opened",
@@ -195,6 +231,7 @@ def thread(ticket: Ticket, replies: list[Reply], history: list[TicketStatusChang
             author=_person(ticket.requester),
             role=role_of(ticket.requester, ticket),
             text=ticket.description,
+            files=by_reply.get(None, []),
         )
     ]
     for reply in replies:
@@ -206,6 +243,7 @@ def thread(ticket: Ticket, replies: list[Reply], history: list[TicketStatusChang
                 role=role_of(reply.author, ticket),
                 text=reply.message,
                 reply=reply,
+                files=by_reply.get(reply.pk, []),
             )
         )
     for row in history:
@@ -262,6 +300,9 @@ def workspace_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         .select_related("changed_by")
         .order_by("changed_at", "id")
     )
+    files = list(  # staff see every file, internal ones too; one query for the whole thread
+        Attachment.objects.filter(ticket=ticket).order_by("created_at", "id")
+    )
     sla = current_sla_status(ticket, now)
     due = [d for d in _due_times(ticket) if d is not None]
     previous, following = neighbours(request, ticket.pk)
@@ -270,7 +311,7 @@ def workspace_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         days=30
     )
     return {
-        "thread": thread(ticket, replies, history),
+        "thread": thread(ticket, replies, history, files),
         "canned_replies": canned_for(ticket, request.user),
         "other_requests": list(other_open_requests(ticket)),
         "sla_status": sla,

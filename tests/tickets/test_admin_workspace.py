@@ -242,6 +242,12 @@ def test_workspace_queries_do_not_grow_with_the_conversation(
     for i in range(15):
         actions.ticket_reply(ticket=big, author=member if i % 2 else staff, message=f"m{i}")
         actions.ticket_reply(ticket=big, author=staff, message=f"note {i}", internal=True)
+    from tests.tickets.attachment_samples import LOG, upload
+
+    for i in range(3):  # files on replies: listed from one query, whatever their number
+        actions.ticket_reply(
+            ticket=big, author=staff, message=f"f{i}", files=[upload(f"{i}.log", LOG)]
+        )
     move(big, staff, "start", "wait", "start")
     CannedReply.objects.bulk_create(
         [CannedReply(title=f"Macro {i}", body="Hi {requester_name}") for i in range(10)]
@@ -287,3 +293,60 @@ def test_a_forged_button_or_canned_reply_is_a_message_not_a_500(staff_admin, tic
     assert response.status_code == 200
     assert "Select a valid choice" in response.text
     assert not Reply.objects.exists()
+
+
+# Attachments in the workspace (issue 14, item 5): shown by name, type icon and size, sent with a
+# reply or a note through ticket_reply (same limits and types as the API).
+
+
+def test_a_note_with_files_keeps_them_internal_and_lists_them(staff_admin, ticket):
+    from tests.tickets.attachment_samples import LOG, png_bytes, upload
+
+    response = post(
+        staff_admin,
+        ticket,
+        message="Logs and a screenshot.",
+        send="note",
+        files=[upload("error.log", LOG), upload("screen.png", png_bytes())],
+    )
+    assert response.status_code == 302, response.content[:500]
+    reply = Reply.objects.get(ticket=ticket)
+    files = list(reply.attachments.order_by("filename"))
+    assert [(f.filename, f.content_type, f.internal) for f in files] == [
+        ("error.log", "text/plain", True),
+        ("screen.png", "image/png", True),
+    ]
+    html = staff_admin.get(url(ticket)).text
+    link = reverse("attachment-admin-download", args=[files[1].pk])
+    assert f'href="{link}"' in html
+    assert "screen.png" in html
+    assert ">image<" in html  # the type's icon
+    download = staff_admin.get(link)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == png_bytes()
+
+
+def test_a_refused_file_sends_nothing_and_keeps_the_text(staff_admin, ticket):
+    from tests.tickets.attachment_samples import EXE, upload
+
+    response = post(
+        staff_admin,
+        ticket,
+        message="Here is the fix.",
+        send="reply",
+        files=[upload("fix.exe", EXE)],
+    )
+    assert response.status_code == 200  # the page again, with the refusal
+    assert not Reply.objects.filter(ticket=ticket).exists()
+    assert not ticket.attachments.exists()
+    assert "Here is the fix." in response.text
+    assert "bo-error" in response.text
+
+
+def test_files_without_a_message_are_a_form_error(staff_admin, ticket):
+    from tests.tickets.attachment_samples import LOG, upload
+
+    response = post(staff_admin, ticket, files=[upload("error.log", LOG)])
+    assert response.status_code == 200
+    assert "Files go with a reply or a note" in response.text
+    assert not ticket.attachments.exists()
