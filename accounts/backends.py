@@ -16,7 +16,16 @@ from accounts.mfa import enrolled_exists
 from accounts.models import User
 from accounts.signin import find_user
 
-BACK_OFFICE_APPS = {"accounts", "audit", "entitlements", "environments", "services", "tickets"}
+BACK_OFFICE_APPS = {
+    "accounts",
+    "audit",
+    "entitlements",
+    "environments",
+    "services",
+    "tickets",
+    "mail",  # mailboxes staff configure, inbound messages (issue 14)
+    "ops",  # mail deliveries and failed tasks, visible to staff (issue 16)
+}
 SUPERUSER_ONLY = {"accounts.add_user", "accounts.change_user", "accounts.delete_user"}
 
 

@@ -124,6 +124,13 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
             model_item("Request categories", "tickets.ticketcategory", "category"),
         ),
         _group(
+            "E-mail and operations",
+            model_item("Mailboxes", "mail.mailbox", "inbox"),
+            model_item("Inbound messages", "mail.inboundmessage", "move_to_inbox"),
+            model_item("Mail deliveries", "ops.delivery", "outgoing_mail"),
+            model_item("Failed tasks", "ops.failedtask", "error"),
+        ),
+        _group(
             "Records",
             model_item("Audit log", "audit.auditentry", "history"),
             model_item("Status changes", "tickets.ticketstatuschange", "swap_horiz"),

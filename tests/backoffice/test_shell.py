@@ -134,6 +134,9 @@ def test_the_sidebar_speaks_human_and_hides_internal_tables(db):
     plain = signed_in(StaffFactory()).get("/admin/").content.decode()
     for label in ("Service requests", "Breaching soon", "Waiting on client", "SLA breaches"):
         assert label in plain
+    # The e-mail door and the job system are reachable without the superuser's app list.
+    for link in ("/admin/mail/mailbox/", "/admin/mail/inboundmessage/", "/admin/ops/failedtask/"):
+        assert link in plain
     for link in ("?queue=mine", "?queue=unassigned", "?queue=breaching", "?queue=waiting"):
         assert f"/admin/tickets/ticket/{link}" in plain
     for internal in ("/admin/sequences/", "/admin/token_blacklist/", "/admin/auth/group/"):

@@ -58,7 +58,12 @@ def receiver() -> Iterator[dict]:
 
 
 def test_an_unhandled_error_is_sent_to_sentry_without_credentials(receiver):
-    env = django_env(SENTRY_DSN=f"http://publickey@127.0.0.1:{receiver['port']}/42")
+    # The probe view reads no table: an in-memory database keeps the result independent of
+    # whether the suite's DATABASE_URL names a database that exists (it may not, locally).
+    env = django_env(
+        SENTRY_DSN=f"http://publickey@127.0.0.1:{receiver['port']}/42",
+        DATABASE_URL="sqlite://:memory:",
+    )
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", SCRIPT],
         cwd=ROOT,
